@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers shared by the host-side scripts. Source it, do not run it.
+#
+#   raw_top               the top of the work tree
+#   raw_kver_full SHORT   "6.1" -> "6.1.0-56-amd64", from the installed headers
+#   raw_kernel_dir FULL   where scripts/setup unpacked that guest kernel
+#   raw_kernel_reports F  print the kernel reports found in a console log
+
+raw_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+raw_cache=$raw_top/.cache
+
+# The kernels this project supports, by short name.
+raw_kernels=(6.1 6.12)
+
+raw_die()
+{
+	echo "${0##*/}: $*" >&2
+	exit 1
+}
+
+# Resolve a short kernel name to the full version of the newest installed
+# Debian header tree for it, so that a point release needs no edit here.
+raw_kver_full()
+{
+	local short=$1 dir full=
+
+	case $short in
+	6.1 | 6.12) ;;
+	*) raw_die "unknown kernel '$short' (known: ${raw_kernels[*]})" ;;
+	esac
+	for dir in /usr/src/linux-headers-"$short".*-amd64; do
+		[[ -d $dir ]] || continue
+		dir=${dir#/usr/src/linux-headers-}
+		full=$(printf '%s\n%s\n' "$full" "$dir" | sort -V | tail -n 1)
+	done
+	[[ -n $full ]] || raw_die "no /usr/src/linux-headers-$short.*-amd64: run scripts/setup"
+	echo "$full"
+}
+
+raw_kernel_dir()
+{
+	echo "$raw_cache/kernels/$1"
+}
+
+# Kernel reports that fail a run: warnings, BUGs (slub's "BUG kmalloc-64"
+# included), oopses, KFENCE, general protection faults, hung tasks, panics,
+# and taint flags other than O (out-of-tree) and E (unsigned).
+raw_kernel_reports()
+{
+	grep -aE '\bBUG[: ]|WARNING:|Oops|KFENCE|general protection|blocked for more than|Kernel panic' "$1" || true
+	sed -nE 's/.*Tainted: ([A-Z ]+) [0-9].*/\1/p' "$1" | tr -d ' OE' |
+		sed -nE 's/^G//; /./s/^/taint flags: /p' | sort -u
+}
+
+# Build the out-of-tree module in DIR against FULL's header tree with W=1
+# (plus any extra make arguments). Fails if the build fails or prints any
+# warning: compiler, kernel-doc, sparse (C=1/C=2) or modpost.
+raw_kbuild()
+{
+	local full=$1 dir=$2 log
+	shift 2
+
+	log=$dir/build.log
+	if ! make -C "/usr/src/linux-headers-$full" M="$dir" W=1 "$@" modules 2>&1 |
+		tee "$log"; then
+		raw_die "build failed against $full (log: $log)"
+	fi
+	if grep -qi 'warning:' "$log"; then
+		raw_die "build against $full printed warnings (log: $log)"
+	fi
+}
