@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pin.c - pinning user pages for raw I/O and releasing them
+ *
+ * A pin (FOLL_PIN) rather than a page reference tells the rest of the
+ * kernel that a device is doing DMA to or from the page: fork() copies a
+ * pinned anonymous page for the child instead of sharing it, and writeback
+ * knows the page may change under it.  Every pin taken here is dropped
+ * exactly once, by raw_unpin_bio() or raw_unpin_pages().
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+
+#include "compat.h"
+#include "pin.h"
+
+ssize_t raw_pin_iter(struct iov_iter *iter, struct page **pages,
+		     size_t maxsize, unsigned int maxpages, size_t *offset)
+{
+	return raw_iter_extract_pages(iter, pages, maxsize, maxpages, offset);
+}
+
+bool raw_pin_needed(const struct iov_iter *iter)
+{
+	return raw_iter_will_pin(iter);
+}
+
+void raw_unpin_pages(struct page **pages, unsigned int nr)
+{
+	unpin_user_pages(pages, nr);
+}
+
+void raw_bio_set_dirty(struct bio *bio)
+{
+	struct bvec_iter_all iter_all;
+	struct bio_vec *bv;
+
+	bio_for_each_segment_all(bv, bio, iter_all) {
+		if (!PageDirty(bv->bv_page))
+			set_page_dirty_lock(bv->bv_page);
+	}
+}
+
+bool raw_bio_dirty(struct bio *bio)
+{
+	struct bvec_iter_all iter_all;
+	struct bio_vec *bv;
+
+	bio_for_each_segment_all(bv, bio, iter_all) {
+		if (!PageDirty(bv->bv_page))
+			return false;
+	}
+	return true;
+}
+
+void raw_unpin_bio(struct bio *bio, bool dirty)
+{
+	struct bvec_iter_all iter_all;
+	struct bio_vec *bv;
+
+	bio_for_each_segment_all(bv, bio, iter_all) {
+		if (dirty)
+			set_page_dirty_lock(bv->bv_page);
+		unpin_user_page(bv->bv_page);
+	}
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * raw.h - what bindings.c offers the I/O engine in rawio.c, and back
+ *
+ * bindings.c owns the minor table: which block device each raw minor is
+ * bound to, how many files have it open, its sysfs device and counters.
+ * rawio.c owns the file operations of /dev/raw/rawN.
+ */
+#ifndef _RAW_RAW_H
+#define _RAW_RAW_H
+
+#include <linux/fs.h>
+#include <linux/percpu.h>
+#include <linux/types.h>
+
+#include "compat.h"
+
+/*
+ * struct raw_stats - per-CPU I/O counters of one raw minor, in sysfs
+ * @reads:        read calls that reached the device
+ * @writes:       write calls that reached the device
+ * @read_bytes:   bytes read
+ * @write_bytes:  bytes written
+ * @errors:       calls that ended with an I/O error (some bio failed)
+ * @pages_pinned: user pages pinned for I/O
+ */
+struct raw_stats {
+	u64 reads;
+	u64 writes;
+	u64 read_bytes;
+	u64 write_bytes;
+	u64 errors;
+	u64 pages_pinned;
+};
+
+struct raw_minor;
+
+/**
+ * raw_minor_open() - open the block device a raw minor is bound to
+ * @minor: the raw minor (1 .. max_raw_minors - 1)
+ * @write: open it for writing too
+ * @rb: filled in with the opened block device
+ *
+ * Opens the bound device with the claim all raw minors share and counts the
+ * open, so the minor cannot be rebound or unbound until raw_minor_release().
+ *
+ * Context: process context, may sleep; takes the binding mutex.
+ * Return: the minor, or an ERR_PTR: -ENXIO if the minor is unbound or the
+ * device does not exist, -EBUSY if someone else claims it, -EROFS when
+ * @write and the device is read-only.
+ */
+struct raw_minor *raw_minor_open(unsigned int minor, bool write,
+				 struct raw_bdev *rb);
+
+/**
+ * raw_minor_release() - undo raw_minor_open()
+ * @m: the minor
+ * @rb: the block device raw_minor_open() opened
+ *
+ * Context: process context, may sleep; takes the binding mutex.
+ */
+void raw_minor_release(struct raw_minor *m, struct raw_bdev *rb);
+
+/**
+ * raw_minor_stats() - the counters of an open minor
+ * @m: the minor, open
+ *
+ * Context: any.
+ * Return: per-CPU counters, valid until the minor is released.
+ */
+struct raw_stats __percpu *raw_minor_stats(struct raw_minor *m);
+
+/* rawio.c: file operations of /dev/raw/rawN and the engine's setup. */
+extern const struct file_operations raw_fops;
+
+/**
+ * raw_io_init() - set up the I/O engine (its bio_set)
+ *
+ * Context: module init.
+ * Return: 0 or a negative errno.
+ */
+int raw_io_init(void);
+
+/**
+ * raw_io_exit() - tear down what raw_io_init() set up
+ *
+ * Waits for deferred page releases still running.
+ *
+ * Context: module exit, may sleep.
+ */
+void raw_io_exit(void);
+
+#endif /* _RAW_RAW_H */

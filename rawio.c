@@ -1,0 +1,737 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rawio.c - file operations of /dev/raw/rawN: zero-copy block I/O
+ *
+ * A read or write pins the caller's pages (pin.c), builds bios straight from
+ * them, submits them to the bound block device and, as each bio completes,
+ * releases its pages (dirtying them first for reads).  There is no bounce
+ * copy and no page cache.  One request (struct raw_request) covers one call;
+ * it completes when its last bio does:
+ *
+ *  - synchronously, for read(2), write(2) and friends: the caller sleeps
+ *    until then.  Pinned memory is bounded: once RAW_MAX_PINNED pages are in
+ *    flight, the submitter waits for completions before pinning more.
+ *  - asynchronously, for io_submit(2) and io_uring: the call returns
+ *    -EIOCBQUEUED and the last bio calls ki_complete().  Requests larger
+ *    than the pinning bound are served synchronously instead.
+ *
+ * The result is the number of bytes before the first failed bio, or that
+ * bio's error when it is the first one.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/llist.h>
+#include <linux/pagemap.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/workqueue.h>
+
+#include "pin.h"
+#include "raw.h"
+
+/* Most pages one request keeps pinned at a time: 4 MiB. */
+#define RAW_MAX_PINNED		(SZ_4M >> PAGE_SHIFT)
+/* Pages pinned per call into pin.c (the size of an on-stack array). */
+#define RAW_PIN_BATCH		32
+
+/* 32-bit callers' numbers for the ioctls whose argument type is size_t. */
+#define RAW_BLKBSZGET_32	_IOR(0x12, 112, int)
+#define RAW_BLKGETSIZE64_32	_IOR(0x12, 114, int)
+
+/*
+ * struct raw_file - an open /dev/raw/rawN
+ * @rb:    the bound block device, opened with the caller's access mode
+ * @minor: the raw minor, held open
+ * @stats: its counters
+ */
+struct raw_file {
+	struct raw_bdev rb;
+	struct raw_minor *minor;
+	struct raw_stats __percpu *stats;
+};
+
+/*
+ * struct raw_request - one read or write call in flight
+ * @iocb:     the caller's kiocb
+ * @stats:    counters of the minor
+ * @waiter:   synchronous requests: the task waiting, NULL once complete
+ * @ref:      one per bio in flight, plus one held by the submitter
+ * @pinned:   pages held by bios in flight (synchronous requests)
+ * @throttled: the submitter waits for @pinned to drop
+ * @is_read:  a read, the device writes into the pages
+ * @pins:     the pages carry pins to release
+ * @pos:      device offset of the first byte
+ * @size:     bytes submitted so far
+ * @lock:     protects @err_pos and @error
+ * @err_pos:  device offset of the first failed byte, LLONG_MAX if none
+ * @error:    errno of the failure at @err_pos
+ */
+struct raw_request {
+	struct kiocb *iocb;
+	struct raw_stats __percpu *stats;
+	struct task_struct *waiter;
+	atomic_t ref;
+	atomic_t pinned;
+	bool throttled;
+	bool is_read;
+	bool pins;
+	loff_t pos;
+	size_t size;
+	spinlock_t lock;
+	loff_t err_pos;
+	int error;
+};
+
+/*
+ * struct raw_bio - a bio of a raw request, allocated from raw_bio_set
+ * @req:   the request it belongs to
+ * @pos:   device offset of its first byte
+ * @nr_pages: pages it holds, charged to @req->pinned
+ * @dirty_node: on raw_dirty_bios while waiting to be dirtied and released
+ * @bio:   the bio itself, last: the rest is the bio_set's front pad
+ */
+struct raw_bio {
+	struct raw_request *req;
+	loff_t pos;
+	unsigned int nr_pages;
+	struct llist_node dirty_node;
+	struct bio bio;
+};
+
+static struct bio_set raw_bio_set;
+
+/*
+ * Read bios whose pages lost their dirty bit during the I/O wait here for
+ * raw_dirty_work, which dirties and releases them in process context.
+ */
+static LLIST_HEAD(raw_dirty_bios);
+static void raw_dirty_workfn(struct work_struct *work);
+static DECLARE_WORK(raw_dirty_work, raw_dirty_workfn);
+
+static struct raw_bio *raw_bio(struct bio *bio)
+{
+	return container_of(bio, struct raw_bio, bio);
+}
+
+static struct block_device *raw_file_bdev(struct file *file)
+{
+	struct raw_file *rf = file->private_data;
+
+	return rf->rb.bdev;
+}
+
+/* Record a failure at device offset @pos, keeping the lowest one. */
+static void raw_req_fail(struct raw_request *req, loff_t pos, int error)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&req->lock, flags);
+	if (pos < req->err_pos) {
+		req->err_pos = pos;
+		req->error = error;
+	}
+	spin_unlock_irqrestore(&req->lock, flags);
+}
+
+/* The call's result: bytes before the first failure, else its error. */
+static ssize_t raw_req_result(struct raw_request *req)
+{
+	if (req->err_pos == LLONG_MAX)
+		return req->size;
+	if (req->err_pos > req->pos)
+		return req->err_pos - req->pos;
+	return req->error;
+}
+
+static void raw_req_account(struct raw_request *req, ssize_t ret)
+{
+	struct raw_stats __percpu *stats = req->stats;
+
+	if (req->is_read) {
+		this_cpu_inc(stats->reads);
+		if (ret > 0)
+			this_cpu_add(stats->read_bytes, ret);
+	} else {
+		this_cpu_inc(stats->writes);
+		if (ret > 0)
+			this_cpu_add(stats->write_bytes, ret);
+	}
+	if (req->err_pos != LLONG_MAX)
+		this_cpu_inc(stats->errors);
+}
+
+/* The last reference is gone: every bio has completed and been released. */
+static void raw_req_complete(struct raw_request *req)
+{
+	struct kiocb *iocb = req->iocb;
+	struct task_struct *waiter = req->waiter;
+	ssize_t ret;
+
+	if (waiter) {
+		/* The waiter accounts and returns; @req lives on its stack. */
+		WRITE_ONCE(req->waiter, NULL);
+		blk_wake_io_task(waiter);
+		return;
+	}
+
+	ret = raw_req_result(req);
+	raw_req_account(req, ret);
+	WRITE_ONCE(iocb->private, NULL);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	kfree(req);
+	iocb->ki_complete(iocb, ret);
+}
+
+static void raw_req_put(struct raw_request *req)
+{
+	if (atomic_dec_and_test(&req->ref))
+		raw_req_complete(req);
+}
+
+/* A bio's pages are released: account it and drop its request reference. */
+static void raw_bio_release(struct bio *bio)
+{
+	struct raw_bio *rbio = raw_bio(bio);
+	struct raw_request *req = rbio->req;
+
+	if (bio->bi_status)
+		raw_req_fail(req, rbio->pos, blk_status_to_errno(bio->bi_status));
+	/*
+	 * Wake a throttled submitter before dropping the reference: until
+	 * then neither @req nor the waiting task can go away.
+	 */
+	if (atomic_sub_return(rbio->nr_pages, &req->pinned) < RAW_MAX_PINNED &&
+	    READ_ONCE(req->throttled))
+		wake_up_process(req->waiter);
+	bio_put(bio);
+	raw_req_put(req);
+}
+
+static void raw_dirty_workfn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&raw_dirty_bios);
+	struct raw_bio *rbio, *next;
+
+	llist_for_each_entry_safe(rbio, next, list, dirty_node) {
+		raw_unpin_bio(&rbio->bio, true);
+		raw_bio_release(&rbio->bio);
+	}
+}
+
+static void raw_bio_end_io(struct bio *bio)
+{
+	struct raw_request *req = raw_bio(bio)->req;
+
+	if (req->pins) {
+		if (req->is_read && !raw_bio_dirty(bio)) {
+			/* Dirtying sleeps: leave it to process context. */
+			if (llist_add(&raw_bio(bio)->dirty_node, &raw_dirty_bios))
+				schedule_work(&raw_dirty_work);
+			return;
+		}
+		raw_unpin_bio(bio, false);
+	}
+	raw_bio_release(bio);
+}
+
+/* The page the bio's last segment ends in, NULL for an empty bio. */
+static struct page *raw_bio_last_page(struct bio *bio)
+{
+	struct bio_vec *bv;
+
+	if (!bio->bi_vcnt)
+		return NULL;
+	bv = &bio->bi_io_vec[bio->bi_vcnt - 1];
+	return bv->bv_page + (bv->bv_offset + bv->bv_len - 1) / PAGE_SIZE;
+}
+
+/*
+ * Add @len bytes at @off in @page to @bio; false if the bio is full.  When
+ * the bytes merge into the last segment's final page, the bio already holds
+ * a pin on that page: the second one is given back, so each page of the bio
+ * (as bio_for_each_segment_all() walks them) holds exactly one pin.
+ */
+static bool raw_bio_add(struct bio *bio, struct page *page, unsigned int len,
+			unsigned int off, bool pins, unsigned int *nr_pages)
+{
+	bool same_page = raw_bio_last_page(bio) == page;
+	unsigned short vcnt = bio->bi_vcnt;
+
+	if (bio_add_page(bio, page, len, off) != len)
+		return false;
+	if (same_page && bio->bi_vcnt == vcnt) {
+		if (pins)
+			raw_unpin_pages(&page, 1);
+	} else {
+		(*nr_pages)++;
+	}
+	return true;
+}
+
+/*
+ * Fill @bio with up to its capacity of pages from @iter.  Returns the bytes
+ * added and sets @nr_pages to the pages the bio holds, or returns a negative
+ * errno if not even one page could be had; a failure after some pages leaves
+ * @iter at the failing address for the next bio.
+ */
+static ssize_t raw_bio_fill(struct bio *bio, struct iov_iter *iter, bool pins,
+			    unsigned int *nr_pages)
+{
+	struct page *pages[RAW_PIN_BATCH];
+	ssize_t added = 0;
+
+	*nr_pages = 0;
+	while (iov_iter_count(iter) && bio->bi_vcnt < bio->bi_max_vecs) {
+		unsigned int room = bio->bi_max_vecs - bio->bi_vcnt;
+		unsigned int nr, i;
+		size_t offset;
+		ssize_t len;
+
+		len = raw_pin_iter(iter, pages, UINT_MAX - bio->bi_iter.bi_size,
+				   min_t(unsigned int, room, RAW_PIN_BATCH),
+				   &offset);
+		if (len <= 0)
+			return added ? added : (len ? len : -EFAULT);
+		nr = DIV_ROUND_UP(offset + len, PAGE_SIZE);
+		for (i = 0; i < nr; i++) {
+			unsigned int chunk = min_t(size_t, len,
+						   PAGE_SIZE - offset);
+
+			if (!raw_bio_add(bio, pages[i], chunk, offset, pins,
+					 nr_pages))
+				break;
+			added += chunk;
+			len -= chunk;
+			offset = 0;
+		}
+		if (i < nr) {
+			/* The bio is full: give back what did not fit. */
+			if (pins)
+				raw_unpin_pages(pages + i, nr - i);
+			iov_iter_revert(iter, len);
+			break;
+		}
+	}
+	return added;
+}
+
+/* The op and flags of the request's bios, as the block layer's own O_DIRECT. */
+static blk_opf_t raw_bio_opf(struct kiocb *iocb, bool is_read)
+{
+	blk_opf_t opf;
+
+	if (is_read)
+		return REQ_OP_READ;
+	opf = REQ_OP_WRITE | REQ_SYNC | REQ_IDLE;
+	if (iocb_is_dsync(iocb))
+		opf |= REQ_FUA;
+	return opf;
+}
+
+/* Sleep until the request's pinned pages leave room for @nr more. */
+static void raw_req_throttle(struct raw_request *req, unsigned int nr)
+{
+	if (atomic_read(&req->pinned) + nr <= RAW_MAX_PINNED)
+		return;
+	WRITE_ONCE(req->throttled, true);
+	for (;;) {
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		if (atomic_read(&req->pinned) + nr <= RAW_MAX_PINNED)
+			break;
+		blk_io_schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	WRITE_ONCE(req->throttled, false);
+}
+
+/*
+ * Build and submit the bios of @req from @iter.  Returns the number of bios
+ * submitted; a failure to pin is recorded in @req at its offset.
+ */
+static unsigned int raw_req_submit(struct raw_request *req,
+				   struct block_device *bdev,
+				   struct iov_iter *iter)
+{
+	struct kiocb *iocb = req->iocb;
+	blk_opf_t opf = raw_bio_opf(iocb, req->is_read);
+	bool polled = false;
+	unsigned int nr_bios = 0;
+	struct blk_plug plug;
+	loff_t pos = req->pos;
+
+	/* A polled request must fit one bio: the poller tracks one. */
+	if ((iocb->ki_flags & IOCB_HIPRI) && !req->waiter &&
+	    iov_iter_npages(iter, BIO_MAX_VECS + 1) <= BIO_MAX_VECS) {
+		opf |= REQ_POLLED;
+		polled = true;
+	}
+
+	blk_start_plug(&plug);
+	while (iov_iter_count(iter)) {
+		unsigned int nr_vecs = iov_iter_npages(iter, BIO_MAX_VECS);
+		struct raw_bio *rbio;
+		struct bio *bio;
+		ssize_t len;
+
+		if (req->waiter)
+			raw_req_throttle(req, nr_vecs);
+		bio = bio_alloc_bioset(bdev, nr_vecs, opf, GFP_KERNEL,
+				       &raw_bio_set);
+		rbio = raw_bio(bio);
+		rbio->req = req;
+		rbio->pos = pos;
+		bio->bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+		bio->bi_ioprio = iocb->ki_ioprio;
+		bio->bi_end_io = raw_bio_end_io;
+
+		len = raw_bio_fill(bio, iter, req->pins, &rbio->nr_pages);
+		if (len <= 0) {
+			bio_put(bio);
+			raw_req_fail(req, pos, len ? len : -EFAULT);
+			break;
+		}
+		if (req->pins) {
+			this_cpu_add(req->stats->pages_pinned, rbio->nr_pages);
+			if (req->is_read)
+				raw_bio_set_dirty(bio);
+		}
+		atomic_add(rbio->nr_pages, &req->pinned);
+		atomic_inc(&req->ref);
+		req->size += len;
+		pos += len;
+		nr_bios++;
+		submit_bio(bio);
+		if (polled)
+			WRITE_ONCE(iocb->private, bio);
+	}
+	blk_finish_plug(&plug);
+	return nr_bios;
+}
+
+static void raw_req_init(struct raw_request *req, struct kiocb *iocb,
+			 struct iov_iter *iter, struct raw_file *rf)
+{
+	req->iocb = iocb;
+	req->stats = rf->stats;
+	req->waiter = NULL;
+	atomic_set(&req->ref, 1);
+	atomic_set(&req->pinned, 0);
+	req->throttled = false;
+	req->is_read = iov_iter_rw(iter) == READ;
+	req->pins = raw_pin_needed(iter);
+	req->pos = iocb->ki_pos;
+	req->size = 0;
+	spin_lock_init(&req->lock);
+	req->err_pos = LLONG_MAX;
+	req->error = 0;
+}
+
+/* Serve @iocb while the caller waits; pinned memory stays bounded. */
+static ssize_t raw_io_sync(struct kiocb *iocb, struct iov_iter *iter,
+			   struct raw_file *rf)
+{
+	struct raw_request req;
+	ssize_t ret;
+
+	raw_req_init(&req, iocb, iter, rf);
+	req.waiter = current;
+	raw_req_submit(&req, rf->rb.bdev, iter);
+	raw_req_put(&req);
+	for (;;) {
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		if (!READ_ONCE(req.waiter))
+			break;
+		blk_io_schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+
+	ret = raw_req_result(&req);
+	raw_req_account(&req, ret);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	return ret;
+}
+
+/* Submit @iocb and return -EIOCBQUEUED; its last bio completes it. */
+static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
+			    struct raw_file *rf)
+{
+	struct raw_request *req;
+	ssize_t ret;
+
+	req = kmalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	raw_req_init(req, iocb, iter, rf);
+	if (raw_req_submit(req, rf->rb.bdev, iter)) {
+		raw_req_put(req);
+		return -EIOCBQUEUED;
+	}
+	/* Nothing went out: fail the call here rather than through ki_complete. */
+	ret = req->error;
+	kfree(req);
+	return ret;
+}
+
+/* Make the page cache of the range agree with the device before direct I/O. */
+static int raw_sync_cache(struct kiocb *iocb, struct block_device *bdev,
+			  size_t count, bool is_read)
+{
+	struct address_space *mapping = raw_bdev_mapping(bdev);
+	loff_t end = iocb->ki_pos + count - 1;
+	int ret;
+
+	if (!mapping->nrpages)
+		return 0;
+	if (iocb->ki_flags & IOCB_NOWAIT) {
+		if (filemap_range_has_page(mapping, iocb->ki_pos, end))
+			return -EAGAIN;
+		return 0;
+	}
+	ret = filemap_write_and_wait_range(mapping, iocb->ki_pos, end);
+	if (ret)
+		return ret;
+	if (!is_read)
+		invalidate_inode_pages2_range(mapping,
+					      iocb->ki_pos >> PAGE_SHIFT,
+					      end >> PAGE_SHIFT);
+	return 0;
+}
+
+/* Drop cached pages a direct write made stale. */
+static void raw_invalidate_cache(struct block_device *bdev, loff_t pos,
+				 size_t count)
+{
+	struct address_space *mapping = raw_bdev_mapping(bdev);
+
+	if (mapping->nrpages)
+		invalidate_inode_pages2_range(mapping, pos >> PAGE_SHIFT,
+					      (pos + count - 1) >> PAGE_SHIFT);
+}
+
+static ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
+{
+	struct raw_file *rf = iocb->ki_filp->private_data;
+	struct block_device *bdev = rf->rb.bdev;
+	bool is_read = iov_iter_rw(iter) == READ;
+	unsigned int mask = (bdev_logical_block_size(bdev) - 1) |
+			    bdev_dma_alignment(bdev);
+	loff_t size = bdev_nr_bytes(bdev);
+	loff_t pos = iocb->ki_pos;
+	size_t count = iov_iter_count(iter);
+	size_t shorted = 0;
+	bool sync;
+	ssize_t ret;
+
+	if (!count)
+		return 0;
+	if ((pos | iov_iter_alignment(iter)) & mask)
+		return -EINVAL;
+	if (pos >= size)
+		return is_read ? 0 : -ENOSPC;
+	if (!is_read && bdev_read_only(bdev))
+		return -EPERM;
+	if (count > size - pos) {
+		shorted = count - (size - pos);
+		iov_iter_truncate(iter, size - pos);
+		count = size - pos;
+	}
+
+	sync = is_sync_kiocb(iocb) || count > (RAW_MAX_PINNED << PAGE_SHIFT);
+	if (sync && (iocb->ki_flags & IOCB_NOWAIT) && !is_sync_kiocb(iocb)) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	ret = raw_sync_cache(iocb, bdev, count, is_read);
+	if (ret)
+		goto out;
+
+	if (sync) {
+		ret = raw_io_sync(iocb, iter, rf);
+		if (!is_read && ret > 0)
+			raw_invalidate_cache(bdev, pos, ret);
+	} else {
+		ret = raw_io_async(iocb, iter, rf);
+	}
+out:
+	iov_iter_reexpand(iter, iov_iter_count(iter) + shorted);
+	return ret;
+}
+
+static int raw_open(struct inode *inode, struct file *file)
+{
+	struct raw_file *rf;
+
+	rf = kzalloc(sizeof(*rf), GFP_KERNEL);
+	if (!rf)
+		return -ENOMEM;
+	rf->minor = raw_minor_open(iminor(inode), file->f_mode & FMODE_WRITE,
+				   &rf->rb);
+	if (IS_ERR(rf->minor)) {
+		int ret = PTR_ERR(rf->minor);
+
+		kfree(rf);
+		return ret;
+	}
+	rf->stats = raw_minor_stats(rf->minor);
+	file->private_data = rf;
+	file->f_mode |= FMODE_CAN_ODIRECT | FMODE_NOWAIT;
+	return 0;
+}
+
+static int raw_release(struct inode *inode, struct file *file)
+{
+	struct raw_file *rf = file->private_data;
+
+	raw_minor_release(rf->minor, &rf->rb);
+	kfree(rf);
+	return 0;
+}
+
+static loff_t raw_llseek(struct file *file, loff_t offset, int whence)
+{
+	return fixed_size_llseek(file, offset, whence,
+				 bdev_nr_bytes(raw_file_bdev(file)));
+}
+
+static int raw_fsync(struct file *file, loff_t start, loff_t end,
+		     int datasync)
+{
+	return blkdev_issue_flush(raw_file_bdev(file));
+}
+
+/* BLKDISCARD and BLKZEROOUT: @range is { start, length } in bytes. */
+static int raw_ioctl_erase(struct file *file, unsigned int cmd,
+			   void __user *argp)
+{
+	struct block_device *bdev = raw_file_bdev(file);
+	struct address_space *mapping = raw_bdev_mapping(bdev);
+	unsigned int mask = bdev_logical_block_size(bdev) - 1;
+	u64 range[2], start, len, end;
+	int ret;
+
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (copy_from_user(range, argp, sizeof(range)))
+		return -EFAULT;
+	start = range[0];
+	len = range[1];
+	if ((start | len) & mask)
+		return -EINVAL;
+	if (check_add_overflow(start, len, &end) || end > bdev_nr_bytes(bdev))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (cmd == BLKDISCARD && !bdev_max_discard_sectors(bdev))
+		return -EOPNOTSUPP;
+
+	filemap_invalidate_lock(mapping);
+	truncate_inode_pages_range(mapping, start, end - 1);
+	if (cmd == BLKDISCARD)
+		ret = blkdev_issue_discard(bdev, start >> SECTOR_SHIFT,
+					   len >> SECTOR_SHIFT, GFP_KERNEL);
+	else
+		ret = blkdev_issue_zeroout(bdev, start >> SECTOR_SHIFT,
+					   len >> SECTOR_SHIFT, GFP_KERNEL,
+					   BLKDEV_ZERO_NOUNMAP);
+	filemap_invalidate_unlock(mapping);
+	return ret;
+}
+
+/* The block device ioctls rawN answers, from the bound device. */
+static long raw_blk_ioctl(struct file *file, unsigned int cmd,
+			  void __user *argp, bool compat)
+{
+	struct block_device *bdev = raw_file_bdev(file);
+	u64 size = bdev_nr_bytes(bdev);
+
+	switch (cmd) {
+	case BLKGETSIZE64:
+		return put_user(size, (u64 __user *)argp);
+	case BLKGETSIZE:
+		if (compat) {
+			if ((size >> SECTOR_SHIFT) > U32_MAX)
+				return -EFBIG;
+			return put_user(size >> SECTOR_SHIFT,
+					(compat_ulong_t __user *)argp);
+		}
+		return put_user(size >> SECTOR_SHIFT,
+				(unsigned long __user *)argp);
+	case BLKSSZGET:
+		return put_user(bdev_logical_block_size(bdev),
+				(int __user *)argp);
+	case BLKPBSZGET:
+		return put_user(bdev_physical_block_size(bdev),
+				(unsigned int __user *)argp);
+	case BLKBSZGET:
+		return put_user(block_size(bdev), (int __user *)argp);
+	case BLKIOMIN:
+		return put_user(bdev_io_min(bdev),
+				(unsigned int __user *)argp);
+	case BLKIOOPT:
+		return put_user(bdev_io_opt(bdev),
+				(unsigned int __user *)argp);
+	case BLKDISCARD:
+	case BLKZEROOUT:
+		return raw_ioctl_erase(file, cmd, argp);
+	case BLKFLSBUF:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EACCES;
+		sync_blockdev(bdev);
+		invalidate_bdev(bdev);
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static long raw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return raw_blk_ioctl(file, cmd, (void __user *)arg, false);
+}
+
+#ifdef CONFIG_COMPAT
+static long raw_compat_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	if (cmd == RAW_BLKBSZGET_32)
+		cmd = BLKBSZGET;
+	else if (cmd == RAW_BLKGETSIZE64_32)
+		cmd = BLKGETSIZE64;
+	return raw_blk_ioctl(file, cmd, compat_ptr(arg), true);
+}
+#endif
+
+const struct file_operations raw_fops = {
+	.owner = THIS_MODULE,
+	.open = raw_open,
+	.release = raw_release,
+	.read_iter = raw_rw_iter,
+	.write_iter = raw_rw_iter,
+	.iopoll = iocb_bio_iopoll,
+	.llseek = raw_llseek,
+	.fsync = raw_fsync,
+	.unlocked_ioctl = raw_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = raw_compat_ioctl,
+#endif
+};
+
+int raw_io_init(void)
+{
+	return bioset_init(&raw_bio_set, BIO_POOL_SIZE,
+			   offsetof(struct raw_bio, bio), BIOSET_NEED_BVECS);
+}
+
+void raw_io_exit(void)
+{
+	flush_work(&raw_dirty_work);
+	bioset_exit(&raw_bio_set);
+}
