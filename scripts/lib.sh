@@ -44,12 +44,14 @@ raw_kernel_dir()
 	echo "$raw_cache/kernels/$1"
 }
 
-# Kernel reports that fail a run: warnings, BUGs (slub's "BUG kmalloc-64"
-# included), oopses, KFENCE, general protection faults, hung tasks, panics,
-# and taint flags other than O (out-of-tree) and E (unsigned).
+# Kernel reports that fail a run: the patterns of scripts/kernel-reports.re
+# (warnings, BUGs with slub's "BUG kmalloc-64" included, oopses, KFENCE,
+# general protection faults, hung tasks, panics; tests/run-guest reads the
+# same file in the guest), and taint flags other than O (out-of-tree) and
+# E (unsigned).
 raw_kernel_reports()
 {
-	grep -aE '\bBUG[: ]|WARNING:|Oops|KFENCE|general protection|blocked for more than|Kernel panic' "$1" || true
+	grep -aEf "$raw_top/scripts/kernel-reports.re" "$1" || true
 	sed -nE 's/.*Tainted: ([A-Z ]+) [0-9].*/\1/p' "$1" | tr -d ' OE' |
 		sed -nE 's/^G//; /./s/^/taint flags: /p' | sort -u
 }

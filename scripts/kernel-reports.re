@@ -1,0 +1,7 @@
+(^|[^A-Za-z])BUG[: ]
+WARNING:
+Oops
+KFENCE
+general protection
+blocked for more than
+Kernel panic
