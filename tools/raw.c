@@ -596,7 +596,8 @@ int main(int argc, char **argv)
 		return raw_query_one(minor);
 	}
 
-	if (nargs == 2) {
+	/* A lone number is a forgotten minor, not a file named "8". */
+	if (nargs == 2 && !raw_parse_ulong(argv[1], ULONG_MAX, &bmajor)) {
 		err = raw_stat_block(argv[1], &dev);
 		if (err)
 			return err;
