@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bindings.c - raw minors bound to block devices
+ * Raw minors bound to block devices
  *
  * The control device /dev/raw/rawctl (char 162:0) binds raw minor N to a
  * block device with RAW_SETBIND and reports the binding with RAW_GETBIND,
@@ -306,43 +306,48 @@ static ssize_t bound_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(bound);
 
-/* Sum one counter, found at @offset in struct raw_stats, over all CPUs. */
-static u64 raw_stat_sum(struct raw_minor *m, size_t offset)
+/* A counter of struct raw_stats, found at @offset, as a sysfs attribute. */
+struct raw_stat_attribute {
+	struct device_attribute attr;
+	size_t offset;
+};
+
+static ssize_t raw_stat_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
 {
+	struct raw_stat_attribute *sa =
+		container_of(attr, struct raw_stat_attribute, attr);
+	struct raw_minor *m = dev_get_drvdata(dev);
 	u64 sum = 0;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += *(u64 *)((char *)per_cpu_ptr(m->stats, cpu) + offset);
-	return sum;
+		sum += *(u64 *)((char *)per_cpu_ptr(m->stats, cpu) + sa->offset);
+	return sysfs_emit(buf, "%llu\n", sum);
 }
 
-#define RAW_STAT_ATTR(field)						\
-static ssize_t field##_show(struct device *dev,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	struct raw_minor *m = dev_get_drvdata(dev);			\
-									\
-	return sysfs_emit(buf, "%llu\n",				\
-			  raw_stat_sum(m, offsetof(struct raw_stats, field))); \
-}									\
-static DEVICE_ATTR_RO(field)
+#define RAW_STAT_ATTR(_name)						\
+	struct raw_stat_attribute raw_stat_##_name = {			\
+		.attr.attr = { .name = #_name, .mode = 0444 },		\
+		.attr.show = raw_stat_show,				\
+		.offset = offsetof(struct raw_stats, _name),		\
+	}
 
-RAW_STAT_ATTR(reads);
-RAW_STAT_ATTR(writes);
-RAW_STAT_ATTR(read_bytes);
-RAW_STAT_ATTR(write_bytes);
-RAW_STAT_ATTR(errors);
-RAW_STAT_ATTR(pages_pinned);
+static RAW_STAT_ATTR(reads);
+static RAW_STAT_ATTR(writes);
+static RAW_STAT_ATTR(read_bytes);
+static RAW_STAT_ATTR(write_bytes);
+static RAW_STAT_ATTR(errors);
+static RAW_STAT_ATTR(pages_pinned);
 
 static struct attribute *raw_minor_attrs[] = {
 	&dev_attr_bound.attr,
-	&dev_attr_reads.attr,
-	&dev_attr_writes.attr,
-	&dev_attr_read_bytes.attr,
-	&dev_attr_write_bytes.attr,
-	&dev_attr_errors.attr,
-	&dev_attr_pages_pinned.attr,
+	&raw_stat_reads.attr.attr,
+	&raw_stat_writes.attr.attr,
+	&raw_stat_read_bytes.attr.attr,
+	&raw_stat_write_bytes.attr.attr,
+	&raw_stat_errors.attr.attr,
+	&raw_stat_pages_pinned.attr.attr,
 	NULL,
 };
 

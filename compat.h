@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * compat.h - the one place that knows kernel versions
+ * The one place that knows kernel versions.
  *
  * raw builds against Debian's 6.1 and 6.12 kernels.  Every API that differs
  * between them is wrapped here in a small helper named for what it does;
@@ -15,8 +15,11 @@
 #include <linux/mm.h>
 #include <linux/uio.h>
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0) && \
-	LINUX_VERSION_CODE < KERNEL_VERSION(6, 9, 0)
+/* True when building for kernel @major.@minor or later. */
+#define RAW_KERNEL_AT_LEAST(major, minor) \
+	(KERNEL_VERSION(major, minor, 0) <= LINUX_VERSION_CODE)
+
+#if RAW_KERNEL_AT_LEAST(6, 5) && !RAW_KERNEL_AT_LEAST(6, 9)
 #error "raw supports kernels 6.1 to 6.4 and 6.9 or later"
 #endif
 
@@ -28,7 +31,7 @@
  */
 struct raw_bdev {
 	struct block_device *bdev;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#if RAW_KERNEL_AT_LEAST(6, 9)
 	struct file *file;
 #else
 	fmode_t mode;
@@ -49,7 +52,7 @@ struct raw_bdev {
 static inline int raw_bdev_open(struct raw_bdev *rb, dev_t dev, bool write,
 				void *holder)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#if RAW_KERNEL_AT_LEAST(6, 9)
 	blk_mode_t mode = BLK_OPEN_READ | (write ? BLK_OPEN_WRITE : 0);
 	struct file *file = bdev_file_open_by_dev(dev, mode, holder, NULL);
 
@@ -80,7 +83,7 @@ static inline int raw_bdev_open(struct raw_bdev *rb, dev_t dev, bool write,
  */
 static inline void raw_bdev_release(struct raw_bdev *rb)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#if RAW_KERNEL_AT_LEAST(6, 9)
 	bdev_fput(rb->file);
 #else
 	blkdev_put(rb->bdev, rb->mode);
@@ -96,7 +99,7 @@ static inline void raw_bdev_release(struct raw_bdev *rb)
  */
 static inline struct address_space *raw_bdev_mapping(struct block_device *bdev)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#if RAW_KERNEL_AT_LEAST(6, 10)
 	return bdev->bd_mapping;
 #else
 	return bdev->bd_inode->i_mapping;
@@ -104,7 +107,7 @@ static inline struct address_space *raw_bdev_mapping(struct block_device *bdev)
 }
 
 /* The device argument of struct class's devnode callback became const. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#if RAW_KERNEL_AT_LEAST(6, 2)
 #define RAW_DEVNODE_CONST const
 #else
 #define RAW_DEVNODE_CONST
@@ -126,7 +129,7 @@ static inline struct address_space *raw_bdev_mapping(struct block_device *bdev)
  * Context: process context, may sleep (faults the user pages in).
  * Return: bytes taken (> 0), or a negative errno.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#if RAW_KERNEL_AT_LEAST(6, 3)
 static inline ssize_t raw_iter_extract_pages(struct iov_iter *iter,
 					     struct page **pages,
 					     size_t maxsize,

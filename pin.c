@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pin.c - pinning user pages for raw I/O and releasing them
+ * Pinning user pages for raw I/O and releasing them
  *
  * A pin (FOLL_PIN) rather than a page reference tells the rest of the
  * kernel that a device is doing DMA to or from the page: fork() copies a

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pin.h - pinning the user pages behind an iov_iter, and releasing them
+ * Pinning the user pages behind an iov_iter, and releasing them
  *
  * The I/O engine builds bios straight from the pages raw_pin_iter() hands
  * it.  User memory is pinned with FOLL_PIN (never plain references); memory

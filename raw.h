@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * raw.h - what bindings.c offers the I/O engine in rawio.c, and back
+ * What bindings.c offers the I/O engine in rawio.c, and back
  *
  * bindings.c owns the minor table: which block device each raw minor is
  * bound to, how many files have it open, its sysfs device and counters.

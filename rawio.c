@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rawio.c - file operations of /dev/raw/rawN: zero-copy block I/O
+ * File operations of /dev/raw/rawN: zero-copy block I/O
  *
  * A read or write pins the caller's pages (pin.c), builds bios straight from
  * them, submits them to the bound block device and, as each bio completes,
@@ -83,7 +83,7 @@ struct raw_request {
 	bool pins;
 	loff_t pos;
 	size_t size;
-	spinlock_t lock;
+	spinlock_t lock;	/* protects err_pos and error */
 	loff_t err_pos;
 	int error;
 };
@@ -582,6 +582,11 @@ static int raw_open(struct inode *inode, struct file *file)
 	}
 	rf->stats = raw_minor_stats(rf->minor);
 	file->private_data = rf;
+	/*
+	 * All raw I/O is direct: say so, so that kiocbs carry IOCB_DIRECT
+	 * (io_uring polls only those) whether or not the caller asked.
+	 */
+	file->f_flags |= O_DIRECT;
 	file->f_mode |= FMODE_CAN_ODIRECT | FMODE_NOWAIT;
 	return 0;
 }
