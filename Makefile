@@ -16,3 +16,54 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 
 .PHONY: all modules clean
+
+# The test rig (Documentation/testing.rst). Guest kernels by short name.
+KVERS := 6.1 6.12
+# An out-of-tree module needs its version tests (all in compat.h).
+CHECKPATCH := .cache/checkpatch/checkpatch.pl --strict --no-tree --quiet \
+	--ignore LINUX_VERSION_CODE -f
+CHECKPATCH_FILES := $(wildcard *.c *.h include/uapi/*.h) tests/rig/broken.c
+RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
+	scripts/vm-init scripts/demo scripts/demo-guest tests/run tests/run-guest \
+	tests/rig/selftest tests/rig/broken.sh .ci/run
+KVER ?= 6.12
+CMD ?= /tests/run-guest
+
+setup:
+	scripts/setup
+
+# W=1 builds for both kernels; any warning fails.
+build-check:
+	set -e; for k in $(KVERS); do scripts/build-module $$k; done
+
+# sparse over every file of ours (C=2), both kernels; any warning fails.
+sparse:
+	set -e; for k in $(KVERS); do scripts/build-module $$k C=2; done
+
+checkpatch:
+	@out=$$($(CHECKPATCH) $(CHECKPATCH_FILES) 2>&1) || true; \
+	if echo "$$out" | grep -qE '^(ERROR|WARNING|CHECK):'; then \
+		echo "$$out"; exit 1; fi
+
+shellcheck:
+	shellcheck -x $(RIG_SCRIPTS)
+
+test:
+	tests/run $(KVERS)
+
+check:
+	$(MAKE) build-check sparse checkpatch shellcheck
+	tests/run $(KVERS)
+
+# make vm KVER=6.1 CMD='modprobe raw && ls -l /dev/raw'
+vm:
+	scripts/vm $(KVER) --virtio 256M --nvme 256M -- '$(CMD)'
+
+demo:
+	scripts/demo $(KVER)
+
+rig-selftest:
+	tests/rig/selftest $(KVERS)
+
+.PHONY: setup build-check sparse checkpatch shellcheck test check vm demo \
+	rig-selftest
