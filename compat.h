@@ -106,6 +106,22 @@ static inline struct address_space *raw_bdev_mapping(struct block_device *bdev)
 #endif
 }
 
+/**
+ * raw_bdev_can_poll() - whether bios to a device may be polled (REQ_POLLED)
+ * @bdev: the block device
+ *
+ * Return: true if its queue has poll queues.  A polled bio sent elsewhere
+ * fails with -EOPNOTSUPP on newer kernels.
+ */
+static inline bool raw_bdev_can_poll(struct block_device *bdev)
+{
+#if RAW_KERNEL_AT_LEAST(6, 11)
+	return bdev_get_queue(bdev)->limits.features & BLK_FEAT_POLL;
+#else
+	return test_bit(QUEUE_FLAG_POLL, &bdev_get_queue(bdev)->queue_flags);
+#endif
+}
+
 /* The device argument of struct class's devnode callback became const. */
 #if RAW_KERNEL_AT_LEAST(6, 2)
 #define RAW_DEVNODE_CONST const

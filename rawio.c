@@ -175,6 +175,7 @@ static void raw_req_complete(struct raw_request *req)
 
 	if (waiter) {
 		/* The waiter accounts and returns; @req lives on its stack. */
+		WRITE_ONCE(iocb->private, NULL);
 		WRITE_ONCE(req->waiter, NULL);
 		blk_wake_io_task(waiter);
 		return;
@@ -366,8 +367,12 @@ static unsigned int raw_req_submit(struct raw_request *req,
 	struct blk_plug plug;
 	loff_t pos = req->pos;
 
-	/* A polled request must fit one bio: the poller tracks one. */
-	if ((iocb->ki_flags & IOCB_HIPRI) && !req->waiter &&
+	/*
+	 * Poll where the queue can, when the request fits one bio: the poller
+	 * tracks one.  Otherwise interrupts complete it; io_uring's poll loop
+	 * notices the completion all the same.
+	 */
+	if ((iocb->ki_flags & IOCB_HIPRI) && raw_bdev_can_poll(bdev) &&
 	    iov_iter_npages(iter, BIO_MAX_VECS + 1) <= BIO_MAX_VECS) {
 		opf |= REQ_POLLED;
 		polled = true;
@@ -433,6 +438,26 @@ static void raw_req_init(struct raw_request *req, struct kiocb *iocb,
 	req->error = 0;
 }
 
+/*
+ * Wait for the last bio of a synchronous request.  A polled bio completes
+ * only when polled, so the waiter polls it itself: no interrupt, no sleep.
+ */
+static void raw_req_wait(struct raw_request *req)
+{
+	for (;;) {
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		if (!READ_ONCE(req->waiter))
+			break;
+		if (READ_ONCE(req->iocb->private)) {
+			__set_current_state(TASK_RUNNING);
+			iocb_bio_iopoll(req->iocb, NULL, 0);
+			continue;
+		}
+		blk_io_schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+}
+
 /* Serve @iocb while the caller waits; pinned memory stays bounded. */
 static ssize_t raw_io_sync(struct kiocb *iocb, struct iov_iter *iter,
 			   struct raw_file *rf)
@@ -444,13 +469,7 @@ static ssize_t raw_io_sync(struct kiocb *iocb, struct iov_iter *iter,
 	req.waiter = current;
 	raw_req_submit(&req, rf->rb.bdev, iter);
 	raw_req_put(&req);
-	for (;;) {
-		set_current_state(TASK_UNINTERRUPTIBLE);
-		if (!READ_ONCE(req.waiter))
-			break;
-		blk_io_schedule();
-	}
-	__set_current_state(TASK_RUNNING);
+	raw_req_wait(&req);
 
 	ret = raw_req_result(&req);
 	raw_req_account(&req, ret);
