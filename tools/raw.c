@@ -405,7 +405,7 @@ static int raw_config_parse(struct raw_config_line *cl, char **field, int n)
 			return RAW_EXIT_USAGE;
 		}
 		cl->device = NULL;
-		cl->dev = makedev(bmajor, bminor);
+		cl->dev = makedev((unsigned int)bmajor, (unsigned int)bminor);
 		return 0;
 	}
 	cl->device = field[1];
