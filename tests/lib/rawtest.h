@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rawtest.h - helpers shared by the guest test programs of raw.ko.
+ *
+ * Output is TAP-like: one "ok - <desc>" or "not ok - <desc>" line per
+ * assertion and "# <text>" for comments.  A program ends with
+ * "return t_done();", which exits non-zero if any assertion failed.
+ */
+#ifndef RAWTEST_H
+#define RAWTEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define RAWCTL_PATH	"/dev/raw/rawctl"
+
+/* Formatting attribute for the printf-like helpers below. */
+#define T_FMT(a, b)	__attribute__((format(printf, a, b)))
+
+/* Report one assertion; returns @cond so callers can chain on success. */
+int t_ok(int cond, const char *fmt, ...) T_FMT(2, 3);
+/* Expect @ret == -1 with errno == @want (errno read at call time). */
+int t_errno(long ret, int want, const char *fmt, ...) T_FMT(3, 4);
+/* Expect @ret == -1 with errno one of @want1, @want2. */
+int t_errno2(long ret, int want1, int want2, const char *fmt, ...) T_FMT(4, 5);
+/* Expect @ret == @want; reports errno when @ret is -1. */
+int t_ret(long long ret, long long want, const char *fmt, ...) T_FMT(3, 4);
+void t_note(const char *fmt, ...) T_FMT(1, 2);
+/* Print "not ok - <msg>: <strerror>" (if errno set) and exit 1. */
+void t_fatal(const char *fmt, ...) T_FMT(1, 2) __attribute__((noreturn));
+/* Exit status for main: 0 if every assertion passed. */
+int t_done(void);
+int t_failures(void);
+
+/* Buffers: aligned heap memory, or fresh anonymous mappings. */
+void *t_alloc(size_t len, size_t align);
+void *t_map(size_t len);
+void t_unmap(void *p, size_t len);
+
+/*
+ * Patterns: every 8-byte word depends on its byte offset on the device and
+ * on @seed, so data landing at the wrong offset or from another write is
+ * caught.  @devoff must be a multiple of 8.
+ */
+void t_fill(void *buf, size_t len, uint64_t devoff, uint64_t seed);
+/* Returns 1 if @buf holds the pattern; prints the first mismatch if not. */
+int t_check(const void *buf, size_t len, uint64_t devoff, uint64_t seed);
+/* Returns 1 if @buf is all zero bytes. */
+int t_is_zero(const void *buf, size_t len);
+
+/* Control device and bindings (return the ioctl's result, errno set). */
+int t_ctl_open(void);
+int t_bind(int ctl, int minor, uint64_t major, uint64_t bminor);
+int t_query(int ctl, int minor, uint64_t *major, uint64_t *bminor);
+/* Bind @minor to the block device at @bdev_path; fatal on failure. */
+void t_bind_path(int ctl, int minor, const char *bdev_path);
+/* "/dev/raw/rawN" in a static buffer. */
+const char *t_raw_path(int minor);
+
+/* Block device facts, through ioctls on @fd; fatal on failure. */
+uint64_t t_dev_size(int fd);
+unsigned int t_lbs(int fd);
+/* dev_t of the block device node at @path; fatal if not one. */
+dev_t t_rdev(const char *path);
+
+/* Read a decimal number from a sysfs file; fatal on failure. */
+unsigned long long t_sysfs_u64(const char *path);
+/* Read a small text file into @buf (NUL-terminated); -1 on failure. */
+ssize_t t_read_text(const char *path, char *buf, size_t size);
+
+/* Full-length positioned I/O that must succeed; fatal otherwise. */
+void t_pread_all(int fd, void *buf, size_t len, off_t off);
+void t_pwrite_all(int fd, const void *buf, size_t len, off_t off);
+
+/* Parse a decimal or 0x number argument; fatal on junk. */
+unsigned long long t_num(const char *s);
+
+#endif /* RAWTEST_H */
