@@ -174,7 +174,7 @@ t_end()
 }
 
 trap 't_cleanup' EXIT
-if [ -d /sys/module/raw ]; then
-	note "raw was left loaded by an earlier case; unloading"
-	t_cleanup
-fi
+for t_m in raw null_blk brd; do
+	[ ! -d /sys/module/$t_m ] || note "$t_m was left loaded by an earlier case"
+done
+t_cleanup
