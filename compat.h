@@ -13,6 +13,7 @@
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
 
 /* True when building for kernel @major.@minor or later. */
@@ -120,6 +121,57 @@ static inline bool raw_bdev_can_poll(struct block_device *bdev)
 #else
 	return test_bit(QUEUE_FLAG_POLL, &bdev_get_queue(bdev)->queue_flags);
 #endif
+}
+
+/**
+ * raw_discard_args() - read and check BLKDISCARD's argument as the block
+ * device's own ioctl does
+ * @bdev: the block device
+ * @write: the file is open for writing
+ * @argp: the user's { start, length } in bytes
+ * @start: set to the start
+ * @len: set to the length
+ *
+ * The kernels check in different orders, and 6.1 checks 512-byte alignment
+ * and allows a zero length where 6.12 checks the logical block size and
+ * refuses it; raw answers with the errno the block device itself gives.
+ *
+ * Context: process context (reads user memory).
+ * Return: 0 if the discard may go ahead, else a negative errno.
+ */
+static inline int raw_discard_args(struct block_device *bdev, bool write,
+				   const u64 __user *argp, u64 *start, u64 *len)
+{
+	u64 range[2], end;
+
+#if RAW_KERNEL_AT_LEAST(6, 9)
+	if (copy_from_user(range, argp, sizeof(range)))
+		return -EFAULT;
+	if (!bdev_max_discard_sectors(bdev))
+		return -EOPNOTSUPP;
+	if (!write)
+		return -EBADF;
+	if (bdev_read_only(bdev))
+		return -EPERM;
+	if ((range[0] | range[1]) & (bdev_logical_block_size(bdev) - 1) ||
+	    !range[1])
+		return -EINVAL;
+#else
+	if (!write)
+		return -EBADF;
+	if (!bdev_max_discard_sectors(bdev))
+		return -EOPNOTSUPP;
+	if (copy_from_user(range, argp, sizeof(range)))
+		return -EFAULT;
+	if ((range[0] | range[1]) & (SECTOR_SIZE - 1))
+		return -EINVAL;
+#endif
+	if (check_add_overflow(range[0], range[1], &end) ||
+	    end > bdev_nr_bytes(bdev))
+		return -EINVAL;
+	*start = range[0];
+	*len = range[1];
+	return 0;
 }
 
 /* The device argument of struct class's devnode callback became const. */

@@ -26,6 +26,7 @@
 #include <linux/fs.h>
 #include <linux/llist.h>
 #include <linux/pagemap.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -61,6 +62,7 @@ struct raw_file {
  * @iocb:     the caller's kiocb
  * @stats:    counters of the minor
  * @waiter:   synchronous requests: the task waiting, NULL once complete
+ * @poll_bio: synchronous requests: the polled bio the waiter polls, if any
  * @ref:      one per bio in flight, plus one held by the submitter
  * @pinned:   pages held by bios in flight (synchronous requests)
  * @throttled: the submitter waits for @pinned to drop
@@ -76,6 +78,7 @@ struct raw_request {
 	struct kiocb *iocb;
 	struct raw_stats __percpu *stats;
 	struct task_struct *waiter;
+	struct bio *poll_bio;
 	atomic_t ref;
 	atomic_t pinned;
 	bool throttled;
@@ -174,8 +177,12 @@ static void raw_req_complete(struct raw_request *req)
 	ssize_t ret;
 
 	if (waiter) {
-		/* The waiter accounts and returns; @req lives on its stack. */
-		WRITE_ONCE(iocb->private, NULL);
+		/*
+		 * The waiter accounts and returns; @req lives on its stack.
+		 * The kiocb's private field is not ours to touch here: io_uring
+		 * leaves it uninitialised outside polled rings.
+		 */
+		WRITE_ONCE(req->poll_bio, NULL);
 		WRITE_ONCE(req->waiter, NULL);
 		blk_wake_io_task(waiter);
 		return;
@@ -413,7 +420,9 @@ static unsigned int raw_req_submit(struct raw_request *req,
 		pos += len;
 		nr_bios++;
 		submit_bio(bio);
-		if (polled)
+		if (polled && req->waiter)
+			WRITE_ONCE(req->poll_bio, bio);
+		else if (polled)
 			WRITE_ONCE(iocb->private, bio);
 	}
 	blk_finish_plug(&plug);
@@ -426,6 +435,7 @@ static void raw_req_init(struct raw_request *req, struct kiocb *iocb,
 	req->iocb = iocb;
 	req->stats = rf->stats;
 	req->waiter = NULL;
+	req->poll_bio = NULL;
 	atomic_set(&req->ref, 1);
 	atomic_set(&req->pinned, 0);
 	req->throttled = false;
@@ -444,16 +454,28 @@ static void raw_req_init(struct raw_request *req, struct kiocb *iocb,
  */
 static void raw_req_wait(struct raw_request *req)
 {
+	struct bio *bio;
+
 	for (;;) {
 		set_current_state(TASK_UNINTERRUPTIBLE);
 		if (!READ_ONCE(req->waiter))
 			break;
-		if (READ_ONCE(req->iocb->private)) {
+		/*
+		 * The bio may complete and be freed under us; bios come from
+		 * a SLAB_TYPESAFE_BY_RCU cache, which bio_poll() copes with
+		 * inside an RCU read-side section.
+		 */
+		rcu_read_lock();
+		bio = READ_ONCE(req->poll_bio);
+		if (bio) {
 			__set_current_state(TASK_RUNNING);
-			iocb_bio_iopoll(req->iocb, NULL, 0);
-			continue;
+			bio_poll(bio, NULL, 0);
 		}
-		blk_io_schedule();
+		rcu_read_unlock();
+		if (bio)
+			cond_resched();
+		else
+			blk_io_schedule();
 	}
 	__set_current_state(TASK_RUNNING);
 }
@@ -631,33 +653,53 @@ static int raw_fsync(struct file *file, loff_t start, loff_t end,
 	return blkdev_issue_flush(raw_file_bdev(file));
 }
 
-/* BLKDISCARD and BLKZEROOUT: @range is { start, length } in bytes. */
-static int raw_ioctl_erase(struct file *file, unsigned int cmd,
-			   void __user *argp)
+/*
+ * Read and check BLKZEROOUT's { start, length } in bytes; both kernels'
+ * block devices check it this way.
+ */
+static int raw_zeroout_args(struct block_device *bdev, bool write,
+			    const u64 __user *argp, u64 *start, u64 *len)
 {
-	struct block_device *bdev = raw_file_bdev(file);
-	struct address_space *mapping = raw_bdev_mapping(bdev);
-	unsigned int mask = bdev_logical_block_size(bdev) - 1;
-	u64 range[2], start, len, end;
-	int ret;
+	u64 range[2], end;
 
-	if (!(file->f_mode & FMODE_WRITE))
+	if (!write)
 		return -EBADF;
 	if (copy_from_user(range, argp, sizeof(range)))
 		return -EFAULT;
-	start = range[0];
-	len = range[1];
-	if ((start | len) & mask)
+	end = range[0] + range[1] - 1;
+	if ((range[0] | range[1]) & (SECTOR_SIZE - 1))
 		return -EINVAL;
-	if (check_add_overflow(start, len, &end) || end > bdev_nr_bytes(bdev))
+	if (end >= bdev_nr_bytes(bdev) || end < range[0])
 		return -EINVAL;
-	if (!len)
-		return 0;
-	if (cmd == BLKDISCARD && !bdev_max_discard_sectors(bdev))
-		return -EOPNOTSUPP;
+	*start = range[0];
+	*len = range[1];
+	return 0;
+}
 
+/*
+ * BLKDISCARD and BLKZEROOUT, with the block device's own argument checks.
+ * Cached pages of the range are dropped first, dirty ones included.
+ */
+static int raw_ioctl_erase(struct file *file, unsigned int cmd,
+			   const u64 __user *argp)
+{
+	struct block_device *bdev = raw_file_bdev(file);
+	struct address_space *mapping = raw_bdev_mapping(bdev);
+	bool write = file->f_mode & FMODE_WRITE;
+	u64 start, len;
+	int ret;
+
+	if (cmd == BLKDISCARD)
+		ret = raw_discard_args(bdev, write, argp, &start, &len);
+	else
+		ret = raw_zeroout_args(bdev, write, argp, &start, &len);
+	if (ret)
+		return ret;
+
+	/* A zero-length discard reaches the block layer, which decides. */
 	filemap_invalidate_lock(mapping);
-	truncate_inode_pages_range(mapping, start, end - 1);
+	if (len)
+		truncate_inode_pages_range(mapping, start, start + len - 1);
 	if (cmd == BLKDISCARD)
 		ret = blkdev_issue_discard(bdev, start >> SECTOR_SHIFT,
 					   len >> SECTOR_SHIFT, GFP_KERNEL);
@@ -725,8 +767,9 @@ static long raw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 static long raw_compat_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
+	/* As the block layer's compat path: the logical block size. */
 	if (cmd == RAW_BLKBSZGET_32)
-		cmd = BLKBSZGET;
+		cmd = BLKSSZGET;
 	else if (cmd == RAW_BLKGETSIZE64_32)
 		cmd = BLKGETSIZE64;
 	return raw_blk_ioctl(file, cmd, compat_ptr(arg), true);
