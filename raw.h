@@ -21,7 +21,8 @@
  * @writes:       write calls that reached the device
  * @read_bytes:   bytes read
  * @write_bytes:  bytes written
- * @errors:       calls that ended with an I/O error (some bio failed)
+ * @errors:       calls part of which failed (a bio error, a fault pinning
+ *                the buffer, or a fatal signal stopping a long transfer)
  * @pages_pinned: user pages pinned for I/O
  */
 struct raw_stats {

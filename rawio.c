@@ -28,6 +28,7 @@
 #include <linux/pagemap.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -392,8 +393,14 @@ static unsigned int raw_req_submit(struct raw_request *req,
 		struct bio *bio;
 		ssize_t len;
 
-		if (req->waiter)
+		if (req->waiter) {
+			/* A killed caller gets what is done; stop pinning. */
+			if (fatal_signal_pending(current)) {
+				raw_req_fail(req, pos, -EINTR);
+				break;
+			}
 			raw_req_throttle(req, nr_vecs);
+		}
 		bio = bio_alloc_bioset(bdev, nr_vecs, opf, GFP_KERNEL,
 				       &raw_bio_set);
 		rbio = raw_bio(bio);
