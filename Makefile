@@ -17,6 +17,9 @@ clean:
 
 .PHONY: all modules clean
 
+# make install / make uninstall (module, raw(8), udev rules, header)
+include tools/install.mk
+
 # The test rig (Documentation/testing.rst). Guest kernels by short name.
 KVERS := 6.1 6.12
 # An out-of-tree module needs its version tests (all in compat.h).
