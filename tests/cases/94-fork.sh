@@ -6,11 +6,11 @@
 # device's and the parent's data.  The same load through the block
 # device's own O_DIRECT is run and reported, not asserted (6.1's takes
 # plain page references).  RAW_LONG=1 on the kernel command line
-# (RAW_VM_ARGS="--append RAW_LONG=1") runs 30 s per mode instead of 3.
+# (RAW_VM_ARGS="--append RAW_LONG=1") runs 30 s per mode instead of 10.
 # shellcheck source=tests/lib/guest.sh
 . "$(dirname "$0")/../lib/guest.sh"
 
-secs=3
+secs=10
 grep -qw RAW_LONG=1 /proc/cmdline && secs=30
 
 raw_load
