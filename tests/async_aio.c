@@ -34,57 +34,6 @@ static int fd;
 static unsigned int delay_ms;
 static uint64_t dev_size;
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* Page pins held system-wide (/proc/vmstat nr_foll_pin_*). */
-static long long pins_held(void)
-{
-	long long acq = -1, rel = -1, v;
-	char name[64];
-	FILE *f;
-	int fd;
-
-	/* Fold the per-cpu counts in: else /proc/vmstat lags by a second. */
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd >= 0) {
-		/* It fails with EINVAL if some other count is negative. */
-		ssize_t n = write(fd, "1", 1);
-
-		(void)n;
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		t_fatal("open /proc/vmstat");
-	while (fscanf(f, "%63s %lld", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acq = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			rel = v;
-	}
-	fclose(f);
-	if (acq < 0 || rel < 0)
-		t_fatal("no nr_foll_pin_* in /proc/vmstat");
-	return acq - rel;
-}
-
-/* Pins are back to @base within 5 s (completions may still be running). */
-static void check_pins(long long base, const char *what)
-{
-	double t0 = now_ms();
-	long long held;
-
-	while ((held = pins_held()) != base && now_ms() - t0 < 5000)
-		usleep(20 * 1000);
-	t_ret(held - base, 0, "page pins balanced after %s", what);
-}
-
 /* Events ready within @ms milliseconds, at least @min of them wanted. */
 static int reap(struct io_event *ev, int min, int max, unsigned int ms)
 {
@@ -141,9 +90,9 @@ static void check_queued(void *buf)
 	t_fill(buf, 64 * KIB, MIB, 1);
 	io_prep_pwrite(&cb, fd, buf, 64 * KIB, MIB);
 	cb.data = (void *)0x5eed;
-	t0 = now_ms();
+	t0 = t_now_ms();
 	t_ret(io_submit(ctx, 1, cbs), 1, "io_submit one 64 KiB write");
-	took = now_ms() - t0;
+	took = t_now_ms() - t0;
 	t_ok(took < delay_ms / 2.0,
 	     "io_submit returns before the device completes (%.1f ms, the device takes %u ms)",
 	     took, delay_ms);
@@ -229,9 +178,9 @@ static void check_batch(char *mem, uint64_t base)
 			ptrs[i] = &cbs[i];
 			seen[i] = 0;
 		}
-		t0 = now_ms();
+		t0 = t_now_ms();
 		n = io_submit(ctx, NBATCH, ptrs);
-		took = now_ms() - t0;
+		took = t_now_ms() - t0;
 		t_ret(n, NBATCH, "io_submit %d %s of 512 B to 4 MiB", NBATCH,
 		      what);
 		t_ok(took < delay_ms * 2.0,
@@ -404,15 +353,15 @@ int main(int argc, char **argv)
 	}
 	mem = t_map(memlen);
 
-	base = pins_held();
+	base = t_pins_held();
 	check_queued(mem);
-	check_pins(base, "the first requests");
+	t_check_pins(base, "the first requests");
 	check_batch(mem, 4 * MIB);
-	check_pins(base, "the batches");
+	t_check_pins(base, "the batches");
 	check_errors(mem, bad_off);
-	check_pins(base, "the failed requests");
+	t_check_pins(base, "the failed requests");
 	check_big(mem);
-	check_pins(base, "the large and flagged requests");
+	t_check_pins(base, "the large and flagged requests");
 
 	io_destroy(ctx);
 	t_unmap(mem, memlen);

@@ -47,57 +47,6 @@ static const char *raw_path, *bdev_path;
 static char pinned_path[96];
 static uint64_t dev_size;
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* Page pins held system-wide (/proc/vmstat nr_foll_pin_*). */
-static long long pins_held(void)
-{
-	long long acq = -1, rel = -1, v;
-	char name[64];
-	FILE *f;
-	int fd;
-
-	/* Fold the per-cpu counts in: else /proc/vmstat lags by a second. */
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd >= 0) {
-		/* It fails with EINVAL if some other count is negative. */
-		ssize_t n = write(fd, "1", 1);
-
-		(void)n;
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		t_fatal("open /proc/vmstat");
-	while (fscanf(f, "%63s %lld", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acq = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			rel = v;
-	}
-	fclose(f);
-	if (acq < 0 || rel < 0)
-		t_fatal("no nr_foll_pin_* in /proc/vmstat");
-	return acq - rel;
-}
-
-/* Pins are back to @base within 5 s (completions may still be running). */
-static void check_pins(long long base, const char *what)
-{
-	double t0 = now_ms();
-	long long held;
-
-	while ((held = pins_held()) != base && now_ms() - t0 < 5000)
-		usleep(20 * 1000);
-	t_ret(held - base, 0, "page pins balanced after %s", what);
-}
-
 static unsigned long long pinned(void)
 {
 	return t_sysfs_u64(pinned_path);
@@ -453,11 +402,11 @@ static double measure(struct io_uring *ring, enum how how, int fixed,
 		      char *mem, int n, int nvme)
 {
 	unsigned long long i0 = nvme ? nvme_irqs() : 0;
-	double t0 = now_ms();
+	double t0 = t_now_ms();
 
 	if (reads_qd1(ring, how, fixed, mem, n))
 		t_fatal("a 4 KiB read failed");
-	return nvme ? (double)(nvme_irqs() - i0) : now_ms() - t0;
+	return nvme ? (double)(nvme_irqs() - i0) : t_now_ms() - t0;
 }
 
 static void check_poll(char *mem, const char *poll)
@@ -541,19 +490,19 @@ int main(int argc, char **argv)
 		t_fatal("%s is smaller than 64 MiB", raw_path);
 	mem = t_map(memlen);
 
-	base = pins_held();
+	base = t_pins_held();
 	check_ring(mem);
-	check_pins(base, "the ring closed");
+	t_check_pins(base, "the ring closed");
 	check_errors(mem);
-	check_pins(base, "the failed requests");
+	t_check_pins(base, "the failed requests");
 	check_flags(mem);
-	check_pins(base, "the flagged requests");
+	t_check_pins(base, "the flagged requests");
 	if (poll) {
 		check_poll(mem, poll);
-		check_pins(base, "the IOPOLL ring closed");
+		t_check_pins(base, "the IOPOLL ring closed");
 	}
 	check_big(mem);
-	check_pins(base, "the large requests");
+	t_check_pins(base, "the large requests");
 
 	t_unmap(mem, memlen);
 	close(fd);

@@ -54,37 +54,6 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static long long pins_held(void)
-{
-	long long acq = -1, rel = -1, v;
-	char name[64];
-	FILE *f;
-	int fd;
-
-	/* Fold the per-cpu counts in: else /proc/vmstat lags by a second. */
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd >= 0) {
-		/* It fails with EINVAL if some other count is negative. */
-		ssize_t n = write(fd, "1", 1);
-
-		(void)n;
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		t_fatal("open /proc/vmstat");
-	while (fscanf(f, "%63s %lld", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acq = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			rel = v;
-	}
-	fclose(f);
-	if (acq < 0 || rel < 0)
-		t_fatal("no nr_foll_pin_* in /proc/vmstat");
-	return acq - rel;
-}
-
 /* Child: tell the parent its I/O is in flight, then wait to be killed. */
 static void child_ready(void)
 {
@@ -326,7 +295,7 @@ int main(int argc, char **argv)
 		t_fatal("unknown mode %s", mode);
 
 	t0 = now_s();
-	while ((held = pins_held()) && now_s() - t0 < 30)
+	while ((held = t_pins_held()) && now_s() - t0 < 30)
 		usleep(50 * 1000);
 	t_ret(held, 0, "%s: page pins balanced afterwards (in %.2f s)", mode,
 	      now_s() - t0);

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <sys/raw.h>
 #include <unistd.h>
 #include <linux/fs.h>
@@ -394,4 +395,53 @@ unsigned long long t_num(const char *s)
 		t_fatal("not a number: \"%s\"", s);
 	}
 	return v;
+}
+
+double t_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+long long t_pins_held(void)
+{
+	long long acq = -1, rel = -1, v;
+	char name[64];
+	FILE *f;
+	int fd;
+
+	/* Fold the per-cpu counts in: else /proc/vmstat lags by a second. */
+	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+	if (fd >= 0) {
+		/* It fails with EINVAL if some other count is negative. */
+		ssize_t n = write(fd, "1", 1);
+
+		(void)n;
+		close(fd);
+	}
+	f = fopen("/proc/vmstat", "r");
+	if (!f)
+		t_fatal("open /proc/vmstat");
+	while (fscanf(f, "%63s %lld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acq = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			rel = v;
+	}
+	fclose(f);
+	if (acq < 0 || rel < 0)
+		t_fatal("no nr_foll_pin_* in /proc/vmstat");
+	return acq - rel;
+}
+
+void t_check_pins(long long base, const char *what)
+{
+	double t0 = t_now_ms();
+	long long held;
+
+	while ((held = t_pins_held()) != base && t_now_ms() - t0 < 5000)
+		usleep(20 * 1000);
+	t_ret(held - base, 0, "page pins balanced after %s", what);
 }

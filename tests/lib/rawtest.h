@@ -76,4 +76,11 @@ void t_pwrite_all(int fd, const void *buf, size_t len, off_t off);
 /* Parse a decimal or 0x number argument; fatal on junk. */
 unsigned long long t_num(const char *s);
 
+/* Monotonic time in milliseconds. */
+double t_now_ms(void);
+/* Page pins held system-wide: nr_foll_pin_acquired - nr_foll_pin_released. */
+long long t_pins_held(void);
+/* Assert that pins come back to @base within 5 s (completions may lag). */
+void t_check_pins(long long base, const char *what);
+
 #endif /* RAWTEST_H */
