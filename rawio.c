@@ -9,10 +9,13 @@
  * it completes when its last bio does:
  *
  *  - synchronously, for read(2), write(2) and friends: the caller sleeps
- *    until then.  Pinned memory is bounded: once RAW_MAX_PINNED pages are in
- *    flight, the submitter waits for completions before pinning more.
+ *    until then; the request lives on its stack, and so does the bio of a
+ *    small request (RAW_INLINE_VECS pages).  Pinned memory is bounded: once
+ *    RAW_MAX_PINNED pages are in flight, the submitter waits for completions
+ *    before pinning more.
  *  - asynchronously, for io_submit(2) and io_uring: the call returns
- *    -EIOCBQUEUED and the last bio calls ki_complete().  Requests larger
+ *    -EIOCBQUEUED and the last bio calls ki_complete().  The request lives
+ *    in the front pad of its first bio (struct raw_async).  Requests larger
  *    than the pinning bound are served synchronously instead.
  *
  * The result is the number of bytes before the first failed bio, or that
@@ -41,6 +44,8 @@
 #define RAW_MAX_PINNED		(SZ_4M >> PAGE_SHIFT)
 /* Pages pinned per call into pin.c (the size of an on-stack array). */
 #define RAW_PIN_BATCH		32
+/* Pages a synchronous request may have to use a bio on the stack. */
+#define RAW_INLINE_VECS		4
 
 /* 32-bit callers' numbers for the ioctls whose argument type is size_t. */
 #define RAW_BLKBSZGET_32	_IOR(0x12, 112, int)
@@ -64,6 +69,8 @@ struct raw_file {
  * @stats:    counters of the minor
  * @waiter:   synchronous requests: the task waiting, NULL once complete
  * @poll_bio: synchronous requests: the polled bio the waiter polls, if any
+ * @host:     the bio the request lives in or beside (its first), or NULL;
+ *            it is freed by the request's owner, not when it completes
  * @ref:      one per bio in flight, plus one held by the submitter
  * @pinned:   pages held by bios in flight (synchronous requests)
  * @throttled: the submitter waits for @pinned to drop
@@ -80,6 +87,7 @@ struct raw_request {
 	struct raw_stats __percpu *stats;
 	struct task_struct *waiter;
 	struct bio *poll_bio;
+	struct bio *host;
 	atomic_t ref;
 	atomic_t pinned;
 	bool throttled;
@@ -106,6 +114,24 @@ struct raw_bio {
 	unsigned int nr_pages;
 	struct llist_node dirty_node;
 	struct bio bio;
+};
+
+/*
+ * struct raw_async - an asynchronous request and its first bio, allocated
+ * together: raw_bio_set's front pad has room for the request in every bio.
+ */
+struct raw_async {
+	struct raw_request req;
+	struct raw_bio rbio;
+};
+
+/*
+ * struct raw_sync_bio - the bio of a small synchronous request, on the
+ * caller's stack with its bvecs
+ */
+struct raw_sync_bio {
+	struct raw_bio rbio;
+	struct bio_vec vecs[RAW_INLINE_VECS];
 };
 
 static struct bio_set raw_bio_set;
@@ -194,8 +220,9 @@ static void raw_req_complete(struct raw_request *req)
 	WRITE_ONCE(iocb->private, NULL);
 	if (ret > 0)
 		iocb->ki_pos += ret;
-	kfree(req);
 	iocb->ki_complete(iocb, ret);
+	/* @req lives in its host bio's front pad: this frees it. */
+	bio_put(req->host);
 }
 
 static void raw_req_put(struct raw_request *req)
@@ -219,7 +246,8 @@ static void raw_bio_release(struct bio *bio)
 	if (atomic_sub_return(rbio->nr_pages, &req->pinned) < RAW_MAX_PINNED &&
 	    READ_ONCE(req->throttled))
 		wake_up_process(req->waiter);
-	bio_put(bio);
+	if (bio != req->host)
+		bio_put(bio);
 	raw_req_put(req);
 }
 
@@ -331,16 +359,32 @@ static ssize_t raw_bio_fill(struct bio *bio, struct iov_iter *iter, bool pins,
 	return added;
 }
 
-/* The op and flags of the request's bios, as the block layer's own O_DIRECT. */
-static blk_opf_t raw_bio_opf(struct kiocb *iocb, bool is_read)
+/*
+ * The op and flags of the request's bios, as the block layer's own O_DIRECT:
+ * writes are SYNC|IDLE, FUA when the caller wants data durability.  A HIPRI
+ * request is polled where the queue can poll and the request fits one bio
+ * (the poller tracks one); elsewhere interrupts complete it, and io_uring's
+ * poll loop notices that all the same.  Polled asynchronous bios may come
+ * from the per-CPU bio cache: their last put is in task context.
+ */
+static blk_opf_t raw_bio_opf(struct kiocb *iocb, struct block_device *bdev,
+			     struct iov_iter *iter, bool sync)
 {
 	blk_opf_t opf;
 
-	if (is_read)
-		return REQ_OP_READ;
-	opf = REQ_OP_WRITE | REQ_SYNC | REQ_IDLE;
-	if (iocb_is_dsync(iocb))
-		opf |= REQ_FUA;
+	if (iov_iter_rw(iter) == READ) {
+		opf = REQ_OP_READ;
+	} else {
+		opf = REQ_OP_WRITE | REQ_SYNC | REQ_IDLE;
+		if (iocb_is_dsync(iocb))
+			opf |= REQ_FUA;
+	}
+	if ((iocb->ki_flags & IOCB_HIPRI) && raw_bdev_can_poll(bdev) &&
+	    iov_iter_npages(iter, BIO_MAX_VECS + 1) <= BIO_MAX_VECS) {
+		opf |= REQ_POLLED;
+		if (!sync && (iocb->ki_flags & IOCB_ALLOC_CACHE))
+			opf |= REQ_ALLOC_CACHE;
+	}
 	return opf;
 }
 
@@ -361,48 +405,45 @@ static void raw_req_throttle(struct raw_request *req, unsigned int nr)
 }
 
 /*
- * Build and submit the bios of @req from @iter.  Returns the number of bios
- * submitted; a failure to pin is recorded in @req at its offset.
+ * Build and submit the bios of @req from @iter, with @opf, the first one in
+ * @req->host if there is one.  Returns the number of bios submitted; a
+ * failure to pin is recorded in @req at its offset.
  */
 static unsigned int raw_req_submit(struct raw_request *req,
 				   struct block_device *bdev,
-				   struct iov_iter *iter)
+				   struct iov_iter *iter, blk_opf_t opf)
 {
 	struct kiocb *iocb = req->iocb;
-	blk_opf_t opf = raw_bio_opf(iocb, req->is_read);
-	bool polled = false;
+	bool polled = opf & REQ_POLLED;
+	struct bio *bio = req->host;
 	unsigned int nr_bios = 0;
 	struct blk_plug plug;
 	loff_t pos = req->pos;
+	bool plugged;
 
-	/*
-	 * Poll where the queue can, when the request fits one bio: the poller
-	 * tracks one.  Otherwise interrupts complete it; io_uring's poll loop
-	 * notices the completion all the same.
-	 */
-	if ((iocb->ki_flags & IOCB_HIPRI) && raw_bdev_can_poll(bdev) &&
-	    iov_iter_npages(iter, BIO_MAX_VECS + 1) <= BIO_MAX_VECS) {
-		opf |= REQ_POLLED;
-		polled = true;
-	}
-
-	blk_start_plug(&plug);
+	/* Plug only where bios will follow one another. */
+	plugged = iov_iter_npages(iter, BIO_MAX_VECS + 1) > BIO_MAX_VECS;
+	if (plugged)
+		blk_start_plug(&plug);
 	while (iov_iter_count(iter)) {
-		unsigned int nr_vecs = iov_iter_npages(iter, BIO_MAX_VECS);
 		struct raw_bio *rbio;
-		struct bio *bio;
 		ssize_t len;
 
-		if (req->waiter) {
-			/* A killed caller gets what is done; stop pinning. */
-			if (fatal_signal_pending(current)) {
-				raw_req_fail(req, pos, -EINTR);
-				break;
+		if (!bio) {
+			unsigned int nr_vecs = iov_iter_npages(iter,
+							       BIO_MAX_VECS);
+
+			if (req->waiter) {
+				/* A killed caller gets what is done. */
+				if (fatal_signal_pending(current)) {
+					raw_req_fail(req, pos, -EINTR);
+					break;
+				}
+				raw_req_throttle(req, nr_vecs);
 			}
-			raw_req_throttle(req, nr_vecs);
+			bio = bio_alloc_bioset(bdev, nr_vecs, opf, GFP_KERNEL,
+					       &raw_bio_set);
 		}
-		bio = bio_alloc_bioset(bdev, nr_vecs, opf, GFP_KERNEL,
-				       &raw_bio_set);
 		rbio = raw_bio(bio);
 		rbio->req = req;
 		rbio->pos = pos;
@@ -412,7 +453,9 @@ static unsigned int raw_req_submit(struct raw_request *req,
 
 		len = raw_bio_fill(bio, iter, req->pins, &rbio->nr_pages);
 		if (len <= 0) {
-			bio_put(bio);
+			/* The host is its owner's to free. */
+			if (bio != req->host)
+				bio_put(bio);
 			raw_req_fail(req, pos, len ? len : -EFAULT);
 			break;
 		}
@@ -431,8 +474,10 @@ static unsigned int raw_req_submit(struct raw_request *req,
 			WRITE_ONCE(req->poll_bio, bio);
 		else if (polled)
 			WRITE_ONCE(iocb->private, bio);
+		bio = NULL;
 	}
-	blk_finish_plug(&plug);
+	if (plugged)
+		blk_finish_plug(&plug);
 	return nr_bios;
 }
 
@@ -443,6 +488,7 @@ static void raw_req_init(struct raw_request *req, struct kiocb *iocb,
 	req->stats = rf->stats;
 	req->waiter = NULL;
 	req->poll_bio = NULL;
+	req->host = NULL;
 	atomic_set(&req->ref, 1);
 	atomic_set(&req->pinned, 0);
 	req->throttled = false;
@@ -491,14 +537,24 @@ static void raw_req_wait(struct raw_request *req)
 static ssize_t raw_io_sync(struct kiocb *iocb, struct iov_iter *iter,
 			   struct raw_file *rf)
 {
+	struct block_device *bdev = rf->rb.bdev;
+	struct raw_sync_bio sbio;
 	struct raw_request req;
+	blk_opf_t opf;
 	ssize_t ret;
 
 	raw_req_init(&req, iocb, iter, rf);
 	req.waiter = current;
-	raw_req_submit(&req, rf->rb.bdev, iter);
+	opf = raw_bio_opf(iocb, bdev, iter, true);
+	if (iov_iter_npages(iter, RAW_INLINE_VECS + 1) <= RAW_INLINE_VECS) {
+		bio_init(&sbio.rbio.bio, bdev, sbio.vecs, RAW_INLINE_VECS, opf);
+		req.host = &sbio.rbio.bio;
+	}
+	raw_req_submit(&req, bdev, iter, opf);
 	raw_req_put(&req);
 	raw_req_wait(&req);
+	if (req.host)
+		bio_uninit(req.host);
 
 	ret = raw_req_result(&req);
 	raw_req_account(&req, ret);
@@ -511,20 +567,27 @@ static ssize_t raw_io_sync(struct kiocb *iocb, struct iov_iter *iter,
 static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
 			    struct raw_file *rf)
 {
+	struct block_device *bdev = rf->rb.bdev;
+	blk_opf_t opf = raw_bio_opf(iocb, bdev, iter, false);
 	struct raw_request *req;
+	struct raw_async *ra;
+	struct bio *bio;
 	ssize_t ret;
 
-	req = kmalloc(sizeof(*req), GFP_KERNEL);
-	if (!req)
-		return -ENOMEM;
+	/* The first bio holds the request in its front pad. */
+	bio = bio_alloc_bioset(bdev, iov_iter_npages(iter, BIO_MAX_VECS), opf,
+			       GFP_KERNEL, &raw_bio_set);
+	ra = container_of(bio, struct raw_async, rbio.bio);
+	req = &ra->req;
 	raw_req_init(req, iocb, iter, rf);
-	if (raw_req_submit(req, rf->rb.bdev, iter)) {
+	req->host = bio;
+	if (raw_req_submit(req, bdev, iter, opf)) {
 		raw_req_put(req);
 		return -EIOCBQUEUED;
 	}
 	/* Nothing went out: fail the call here rather than through ki_complete. */
 	ret = req->error;
-	kfree(req);
+	bio_put(bio);
 	return ret;
 }
 
@@ -801,7 +864,8 @@ const struct file_operations raw_fops = {
 int raw_io_init(void)
 {
 	return bioset_init(&raw_bio_set, BIO_POOL_SIZE,
-			   offsetof(struct raw_bio, bio), BIOSET_NEED_BVECS);
+			   offsetof(struct raw_async, rbio.bio),
+			   BIOSET_NEED_BVECS | BIOSET_PERCPU_CACHE);
 }
 
 void raw_io_exit(void)
