@@ -28,7 +28,7 @@ CHECKPATCH := .cache/checkpatch/checkpatch.pl --strict --no-tree --quiet \
 CHECKPATCH_FILES := $(wildcard *.c *.h include/uapi/*.h) tests/rig/broken.c
 RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	scripts/vm-init scripts/demo scripts/demo-guest tests/run tests/run-guest \
-	tests/rig/selftest tests/rig/broken.sh .ci/run
+	tests/rig/selftest tests/rig/broken.sh .ci/run scripts/debug-kernel
 KVER ?= 6.12
 CMD ?= /tests/run-guest
 
@@ -68,5 +68,11 @@ demo:
 rig-selftest:
 	tests/rig/selftest $(KVERS)
 
+# The debug tier's kernel (Documentation/debug-tier.rst), opt-in: KASAN,
+# lockdep, kmemleak, fault injection and KUnit, from Debian's
+# linux-source. make vm KVER=debug boots it.
+debug-kernel:
+	scripts/debug-kernel
+
 .PHONY: setup build-check sparse checkpatch shellcheck test check vm demo \
-	rig-selftest
+	rig-selftest debug-kernel

@@ -4,15 +4,20 @@
 # Helpers shared by the host-side scripts. Source it, do not run it.
 #
 #   raw_top               the top of the work tree
-#   raw_kver_full SHORT   "6.1" -> "6.1.0-56-amd64", from the installed headers
+#   raw_kver_full SHORT   "6.1" -> "6.1.0-56-amd64", from the installed headers;
+#                         "debug" -> the release scripts/debug-kernel built
 #   raw_kernel_dir FULL   where scripts/setup unpacked that guest kernel
+#                         (or scripts/debug-kernel installed it)
+#   raw_kernel_build FULL the build tree to build modules against
 #   raw_kernel_reports F  print the kernel reports found in a console log
 
 raw_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 raw_cache=$raw_top/.cache
 
-# The kernels this project supports, by short name.
+# The kernels this project supports, by short name. "debug" (the debug
+# tier's kernel, Documentation/debug-tier.rst) is known too, but opt-in.
 raw_kernels=(6.1 6.12)
+raw_debug_cache=$raw_cache/debug-kernel
 
 raw_die()
 {
@@ -28,7 +33,15 @@ raw_kver_full()
 
 	case $short in
 	6.1 | 6.12) ;;
-	*) raw_die "unknown kernel '$short' (known: ${raw_kernels[*]})" ;;
+	debug)
+		for dir in "$raw_debug_cache"/*/.done; do
+			[[ -f $dir ]] || continue
+			full=$(printf '%s\n%s\n' "$full" "$(<"$dir")" | sort -V | tail -n 1)
+		done
+		[[ -n $full ]] || raw_die "no debug kernel: run scripts/debug-kernel"
+		echo "$full"
+		return ;;
+	*) raw_die "unknown kernel '$short' (known: ${raw_kernels[*]} debug)" ;;
 	esac
 	for dir in /usr/src/linux-headers-"$short".*-amd64; do
 		[[ -d $dir ]] || continue
@@ -41,7 +54,24 @@ raw_kver_full()
 
 raw_kernel_dir()
 {
+	local mark
+
+	for mark in "$raw_debug_cache"/*/.done; do
+		if [[ -f $mark && $(<"$mark") == "$1" ]]; then
+			echo "${mark%/.done}/install"
+			return
+		fi
+	done
 	echo "$raw_cache/kernels/$1"
+}
+
+raw_kernel_build()
+{
+	if [[ -d /usr/src/linux-headers-$1 ]]; then
+		echo "/usr/src/linux-headers-$1"
+	else
+		echo "$(raw_kernel_dir "$1")/lib/modules/$1/build"
+	fi
 }
 
 # Kernel reports that fail a run: the patterns of scripts/kernel-reports.re
@@ -65,7 +95,7 @@ raw_kbuild()
 	shift 2
 
 	log=$dir/build.log
-	if ! make -C "/usr/src/linux-headers-$full" M="$dir" W=1 "$@" modules 2>&1 |
+	if ! make -C "$(raw_kernel_build "$full")" M="$dir" W=1 "$@" modules 2>&1 |
 		tee "$log"; then
 		raw_die "build failed against $full (log: $log)"
 	fi
