@@ -360,6 +360,39 @@ static ssize_t raw_bio_fill(struct bio *bio, struct iov_iter *iter, bool pins,
 }
 
 /*
+ * Point @bio, allocated without bvecs, at the bvecs of a kernel-backed
+ * @iter (io_uring's registered buffers) as they are, as the block layer's
+ * own O_DIRECT does: nothing is pinned, copied or walked page by page, and
+ * the block layer splits the bio where the device needs it.  BIO_CLONED
+ * says the bvecs are not the bio's to free.
+ */
+static ssize_t raw_bio_borrow_bvec(struct bio *bio, struct iov_iter *iter)
+{
+	size_t size = iov_iter_count(iter);
+
+	bio->bi_vcnt = iter->nr_segs;
+	bio->bi_io_vec = (struct bio_vec *)iter->bvec;
+	bio->bi_iter.bi_bvec_done = iter->iov_offset;
+	bio->bi_iter.bi_size = size;
+	bio_set_flag(bio, BIO_CLONED);
+	iov_iter_advance(iter, size);
+	return size;
+}
+
+/* Bvecs to allocate for the next bio of @iter: none to borrow a bvec. */
+static unsigned int raw_bio_nr_vecs(struct iov_iter *iter)
+{
+	return iov_iter_is_bvec(iter) ? 0 : iov_iter_npages(iter, BIO_MAX_VECS);
+}
+
+/* Whether all of @iter goes out in one bio. */
+static bool raw_iter_one_bio(struct iov_iter *iter)
+{
+	return iov_iter_is_bvec(iter) ||
+	       iov_iter_npages(iter, BIO_MAX_VECS + 1) <= BIO_MAX_VECS;
+}
+
+/*
  * The op and flags of the request's bios, as the block layer's own O_DIRECT:
  * writes are SYNC|IDLE, FUA when the caller wants data durability.  A HIPRI
  * request is polled where the queue can poll and the request fits one bio
@@ -380,7 +413,7 @@ static blk_opf_t raw_bio_opf(struct kiocb *iocb, struct block_device *bdev,
 			opf |= REQ_FUA;
 	}
 	if ((iocb->ki_flags & IOCB_HIPRI) && raw_bdev_can_poll(bdev) &&
-	    iov_iter_npages(iter, BIO_MAX_VECS + 1) <= BIO_MAX_VECS) {
+	    raw_iter_one_bio(iter)) {
 		opf |= REQ_POLLED;
 		if (!sync && (iocb->ki_flags & IOCB_ALLOC_CACHE))
 			opf |= REQ_ALLOC_CACHE;
@@ -422,7 +455,7 @@ static unsigned int raw_req_submit(struct raw_request *req,
 	bool plugged;
 
 	/* Plug only where bios will follow one another. */
-	plugged = iov_iter_npages(iter, BIO_MAX_VECS + 1) > BIO_MAX_VECS;
+	plugged = !raw_iter_one_bio(iter);
 	if (plugged)
 		blk_start_plug(&plug);
 	while (iov_iter_count(iter)) {
@@ -430,8 +463,7 @@ static unsigned int raw_req_submit(struct raw_request *req,
 		ssize_t len;
 
 		if (!bio) {
-			unsigned int nr_vecs = iov_iter_npages(iter,
-							       BIO_MAX_VECS);
+			unsigned int nr_vecs = raw_bio_nr_vecs(iter);
 
 			if (req->waiter) {
 				/* A killed caller gets what is done. */
@@ -451,7 +483,12 @@ static unsigned int raw_req_submit(struct raw_request *req,
 		bio->bi_ioprio = iocb->ki_ioprio;
 		bio->bi_end_io = raw_bio_end_io;
 
-		len = raw_bio_fill(bio, iter, req->pins, &rbio->nr_pages);
+		rbio->nr_pages = 0;
+		if (iov_iter_is_bvec(iter))
+			len = raw_bio_borrow_bvec(bio, iter);
+		else
+			len = raw_bio_fill(bio, iter, req->pins,
+					   &rbio->nr_pages);
 		if (len <= 0) {
 			/* The host is its owner's to free. */
 			if (bio != req->host)
@@ -546,7 +583,11 @@ static ssize_t raw_io_sync(struct kiocb *iocb, struct iov_iter *iter,
 	raw_req_init(&req, iocb, iter, rf);
 	req.waiter = current;
 	opf = raw_bio_opf(iocb, bdev, iter, true);
-	if (iov_iter_npages(iter, RAW_INLINE_VECS + 1) <= RAW_INLINE_VECS) {
+	if (iov_iter_is_bvec(iter)) {
+		bio_init(&sbio.rbio.bio, bdev, NULL, 0, opf);
+		req.host = &sbio.rbio.bio;
+	} else if (iov_iter_npages(iter, RAW_INLINE_VECS + 1) <=
+		   RAW_INLINE_VECS) {
 		bio_init(&sbio.rbio.bio, bdev, sbio.vecs, RAW_INLINE_VECS, opf);
 		req.host = &sbio.rbio.bio;
 	}
@@ -575,8 +616,8 @@ static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
 	ssize_t ret;
 
 	/* The first bio holds the request in its front pad. */
-	bio = bio_alloc_bioset(bdev, iov_iter_npages(iter, BIO_MAX_VECS), opf,
-			       GFP_KERNEL, &raw_bio_set);
+	bio = bio_alloc_bioset(bdev, raw_bio_nr_vecs(iter), opf, GFP_KERNEL,
+			       &raw_bio_set);
 	ra = container_of(bio, struct raw_async, rbio.bio);
 	req = &ra->req;
 	raw_req_init(req, iocb, iter, rf);
