@@ -28,7 +28,10 @@ CHECKPATCH := .cache/checkpatch/checkpatch.pl --strict --no-tree --quiet \
 CHECKPATCH_FILES := $(wildcard *.c *.h include/uapi/*.h) tests/rig/broken.c
 RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	scripts/vm-init scripts/demo scripts/demo-guest tests/run tests/run-guest \
-	tests/rig/selftest tests/rig/broken.sh .ci/run scripts/debug-kernel
+	tests/rig/selftest tests/rig/broken.sh .ci/run \
+	scripts/debug-kernel tests/debug/run tests/debug/lib.sh \
+	tests/debug/kunit.sh tests/debug/inject-unpin \
+	$(wildcard tests/debug/cases/*.sh) tests/kunit/build
 KVER ?= 6.12
 CMD ?= /tests/run-guest
 
@@ -68,11 +71,15 @@ demo:
 rig-selftest:
 	tests/rig/selftest $(KVERS)
 
-# The debug tier's kernel (Documentation/debug-tier.rst), opt-in: KASAN,
-# lockdep, kmemleak, fault injection and KUnit, from Debian's
-# linux-source. make vm KVER=debug boots it.
+# The debug tier (Documentation/debug-tier.rst), opt-in: a KASAN, lockdep,
+# kmemleak, fault-injection and KUnit kernel from Debian's linux-source,
+# and the suite, fault injection and KUnit under it. make vm KVER=debug
+# boots it too.
 debug-kernel:
 	scripts/debug-kernel
 
+check-debug: debug-kernel
+	tests/debug/run
+
 .PHONY: setup build-check sparse checkpatch shellcheck test check vm demo \
-	rig-selftest debug-kernel
+	rig-selftest debug-kernel check-debug

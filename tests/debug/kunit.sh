@@ -1,0 +1,35 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/debug/kunit.sh (in a debug-kernel guest, installed as
+# /tests/kunit.sh): load raw_kunit.ko (tests/kunit/), which runs its
+# suites on load, and turn the KTAP results in debugfs into the rig's
+# "ok - ..." / "not ok - ..." lines. Loading a KUnit module taints the
+# kernel with N; tests/debug/run expects that of this guest only.
+
+res=/sys/kernel/debug/kunit
+failed=0
+if ! modprobe raw_kunit; then
+	echo "not ok - modprobe raw_kunit"
+	exit 1
+fi
+for suite in raw_pin raw_abi; do
+	if [ ! -f $res/$suite/results ]; then
+		echo "not ok - kunit suite $suite ran (no $res/$suite/results)"
+		failed=1
+		continue
+	fi
+	sed 's/^/# /' $res/$suite/results
+	# The cases' lines are indented under the suite's.
+	lines=$(sed -nE 's/^[[:space:]]+((not )?ok [0-9]+ .*)$/\1/p' $res/$suite/results |
+		sed -E "s/^ok [0-9]+ /ok - kunit $suite: /; s/^not ok [0-9]+ /not ok - kunit $suite: /")
+	[ -z "$lines" ] || echo "$lines"
+	n=$(echo "$lines" | grep -c 'ok - ')
+	! echo "$lines" | grep -q '^not ok' || failed=1
+	if [ "$n" -eq 0 ]; then
+		echo "not ok - kunit suite $suite reported no test"
+		failed=1
+	fi
+done
+rmmod raw_kunit || { echo "not ok - rmmod raw_kunit"; failed=1; }
+exit $failed
