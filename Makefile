@@ -28,7 +28,8 @@ CHECKPATCH := .cache/checkpatch/checkpatch.pl --strict --no-tree --quiet \
 CHECKPATCH_FILES := $(wildcard *.c *.h include/uapi/*.h) tests/rig/broken.c
 RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	scripts/vm-init scripts/demo scripts/demo-guest tests/run tests/run-guest \
-	tests/rig/selftest tests/rig/broken.sh .ci/run \
+	tests/rig/selftest tests/rig/broken.sh .ci/run scripts/bench \
+	scripts/bench-guest \
 	scripts/debug-kernel tests/debug/run tests/debug/lib.sh \
 	tests/debug/kunit.sh tests/debug/inject-unpin \
 	$(wildcard tests/debug/cases/*.sh) tests/kunit/build
@@ -57,8 +58,12 @@ shellcheck:
 test:
 	tests/run $(KVERS)
 
+# dkms.conf builds the module for both kernels (host side, nothing loaded).
+dkms-check:
+	tests/dkms-check
+
 check:
-	$(MAKE) build-check sparse checkpatch shellcheck
+	$(MAKE) build-check sparse checkpatch shellcheck dkms-check
 	tests/run $(KVERS)
 
 # make vm KVER=6.1 CMD='modprobe raw && ls -l /dev/raw'
@@ -71,6 +76,14 @@ demo:
 rig-selftest:
 	tests/rig/selftest $(KVERS)
 
+# raw vs O_DIRECT vs buffered, deterministic (-icount); see
+# Documentation/performance.rst.  bench-quick: 4k cases on null_blk only.
+bench:
+	scripts/bench $(KVERS)
+
+bench-quick:
+	BENCH_QUICK=1 BENCH_JOBS=2 scripts/bench $(KVERS)
+
 # The debug tier (Documentation/debug-tier.rst), opt-in: a KASAN, lockdep,
 # kmemleak, fault-injection and KUnit kernel from Debian's linux-source,
 # and the suite, fault injection and KUnit under it. make vm KVER=debug
@@ -82,4 +95,4 @@ check-debug: debug-kernel
 	tests/debug/run
 
 .PHONY: setup build-check sparse checkpatch shellcheck test check vm demo \
-	rig-selftest debug-kernel check-debug
+	rig-selftest bench bench-quick debug-kernel check-debug dkms-check
