@@ -93,7 +93,7 @@ static void check_queued(void *buf)
 	t0 = t_now_ms();
 	t_ret(io_submit(ctx, 1, cbs), 1, "io_submit one 64 KiB write");
 	took = t_now_ms() - t0;
-	t_ok(took < delay_ms / 2.0,
+	t_ok(took < delay_ms,
 	     "io_submit returns before the device completes (%.1f ms, the device takes %u ms)",
 	     took, delay_ms);
 	t_ret(io_getevents(ctx, 0, 1, ev, &(struct timespec){ 0, 0 }), 0,
@@ -183,10 +183,20 @@ static void check_batch(char *mem, uint64_t base)
 		took = t_now_ms() - t0;
 		t_ret(n, NBATCH, "io_submit %d %s of 512 B to 4 MiB", NBATCH,
 		      what);
-		t_ok(took < delay_ms * 2.0,
-		     "io_submit of the %s returns in %.1f ms (< 2 device delays)",
-		     what, took);
-		n = reap(ev, NBATCH, NBATCH + 1, 30000);
+		/*
+		 * Each request takes the device delay_ms: had io_submit waited
+		 * for them, all would be ready now.  Counting what is ready
+		 * holds however slow the kernel is (a debug kernel pins 4 MiB
+		 * slowly); a wall-clock bound did not.
+		 */
+		n = io_getevents(ctx, 0, NBATCH + 1, ev,
+				 &(struct timespec){ 0, 0 });
+		t_ok(n >= 0 && n < NBATCH,
+		     "io_submit of the %s returns before they complete (%d of %d ready after %.1f ms)",
+		     what, n, NBATCH, took);
+		if (n < 0)
+			n = 0;
+		n += reap(ev + n, NBATCH - n, NBATCH + 1 - n, 30000);
 		t_ret(n, NBATCH, "%d events for the %s", NBATCH, what);
 		bad = 0;
 		for (i = 0; i < n; i++) {

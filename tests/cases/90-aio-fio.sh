@@ -91,6 +91,7 @@ run_backing()
 
 raw_load
 nb=$(nullb_create a 160) || t_fatal "create null_blk a"
+check "fill $nb before polled I/O" nullb_fill "$nb"
 run_backing null_blk "$nb" 1 \
 	"libaio 128 4 512 randrw" \
 	"io_uring 1 1 1M randrw" \

@@ -17,6 +17,7 @@ delay_ms=20
 raw_load
 slow=$(nullb_create slow 96 irqmode=2 completion_nsec=$((delay_ms * 1000000)) \
 	poll_queues=1 hw_queue_depth=256) || t_fatal "create null_blk slow"
+check "fill $slow before polled I/O" nullb_fill "$slow"
 check "null_blk slow has a poll queue (queue/io_poll)" \
 	test "$(t_cat /sys/block/nullb_slow/queue/io_poll)" = 1
 rawbind bind 1 "$slow" || t_fatal "bind raw1 to $slow"

@@ -113,6 +113,18 @@ nullb_create()
 	echo "$t_dev"
 }
 
+# nullb_fill DEV: write all of a memory-backed null_blk once, through its
+# normal queues, before polled I/O.  null_blk's poll path allocates a
+# backing page for a first write while the poller holds rcu_read_lock,
+# which a DEBUG_ATOMIC_SLEEP kernel reports as sleeping in atomic context
+# (with or without raw: Documentation/debug-tier.rst); with every page
+# there already, polled I/O allocates nothing.
+nullb_fill()
+{
+	fio --name=fill --filename="$1" --rw=write --bs=1M --direct=1 \
+		--ioengine=psync --output=/dev/null
+}
+
 # nullb_remove NAME, or a configfs directory.
 nullb_remove()
 {
