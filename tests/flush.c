@@ -58,8 +58,10 @@ static unsigned long long writes(int fd, void *buf, int n, int flags)
 
 int main(int argc, char **argv)
 {
+	static const int sync_flag[] = { O_DSYNC, O_SYNC };
+	static const char *const sync_name[] = { "O_DSYNC", "O_SYNC" };
 	unsigned long long got, before;
-	int ctl, fd;
+	int ctl, fd, i;
 	void *buf;
 
 	if (argc != 2) {
@@ -89,21 +91,15 @@ int main(int argc, char **argv)
 	t_ok(flushes() > before, "fdatasync sends a flush");
 	close(fd);
 
-	fd = open(t_raw_path(1), O_RDWR | O_DSYNC);
-	if (fd < 0)
-		t_fatal("open raw1 O_DSYNC");
-	got = writes(fd, buf, NWRITES, 0);
-	t_ok(got >= NWRITES, "%d O_DSYNC writes: %llu flushes (want >= %d)",
-	     NWRITES, got, NWRITES);
-	close(fd);
-
-	fd = open(t_raw_path(1), O_RDWR | O_SYNC);
-	if (fd < 0)
-		t_fatal("open raw1 O_SYNC");
-	got = writes(fd, buf, NWRITES, 0);
-	t_ok(got >= NWRITES, "%d O_SYNC writes: %llu flushes (want >= %d)",
-	     NWRITES, got, NWRITES);
-	close(fd);
+	for (i = 0; i < 2; i++) {
+		fd = open(t_raw_path(1), O_RDWR | sync_flag[i]);
+		if (fd < 0)
+			t_fatal("open raw1 %s", sync_name[i]);
+		got = writes(fd, buf, NWRITES, 0);
+		t_ok(got >= NWRITES, "%d %s writes: %llu flushes (want >= %d)",
+		     NWRITES, sync_name[i], got, NWRITES);
+		close(fd);
+	}
 
 	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
 	close(ctl);
