@@ -452,12 +452,8 @@ static unsigned int raw_req_submit(struct raw_request *req,
 	unsigned int nr_bios = 0;
 	struct blk_plug plug;
 	loff_t pos = req->pos;
-	bool plugged;
+	bool plugged = false;
 
-	/* Plug only where bios will follow one another. */
-	plugged = !raw_iter_one_bio(iter);
-	if (plugged)
-		blk_start_plug(&plug);
 	while (iov_iter_count(iter)) {
 		struct raw_bio *rbio;
 		ssize_t len;
@@ -483,12 +479,13 @@ static unsigned int raw_req_submit(struct raw_request *req,
 		bio->bi_ioprio = iocb->ki_ioprio;
 		bio->bi_end_io = raw_bio_end_io;
 
-		rbio->nr_pages = 0;
-		if (iov_iter_is_bvec(iter))
+		if (iov_iter_is_bvec(iter)) {
+			rbio->nr_pages = 0;
 			len = raw_bio_borrow_bvec(bio, iter);
-		else
+		} else {
 			len = raw_bio_fill(bio, iter, req->pins,
 					   &rbio->nr_pages);
+		}
 		if (len <= 0) {
 			/* The host is its owner's to free. */
 			if (bio != req->host)
@@ -506,6 +503,11 @@ static unsigned int raw_req_submit(struct raw_request *req,
 		req->size += len;
 		pos += len;
 		nr_bios++;
+		/* Plug once bios are about to follow one another. */
+		if (!plugged && iov_iter_count(iter)) {
+			blk_start_plug(&plug);
+			plugged = true;
+		}
 		submit_bio(bio);
 		if (polled && req->waiter)
 			WRITE_ONCE(req->poll_bio, bio);
