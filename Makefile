@@ -28,6 +28,7 @@ CHECKPATCH := .cache/checkpatch/checkpatch.pl --strict --no-tree --quiet \
 CHECKPATCH_FILES := $(wildcard *.c *.h include/uapi/*.h) tests/rig/broken.c
 RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	scripts/vm-init scripts/demo scripts/demo-guest tests/run tests/run-guest \
+	tests/cuts \
 	tests/rig/selftest tests/rig/broken.sh .ci/run scripts/bench \
 	scripts/bench-guest \
 	scripts/debug-kernel tests/debug/run tests/debug/lib.sh \

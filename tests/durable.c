@@ -9,6 +9,8 @@
  *	  dsync   open O_DSYNC, pwrite, then acknowledge
  *	  rwf     pwritev2 with RWF_DSYNC, then acknowledge
  *	  fsync   FSYNC_BATCH plain pwrites, fsync, then acknowledge them
+ *	  plain   plain pwrite, then acknowledge: wrong on purpose, for the
+ *	          replay check to catch
  *	After a record is durable by MODE's rules the program prints
  *	"ACK <boot> <seq> <offset> <crc>" on stdout, and when stdout is a
  *	terminal (the guest's serial port) waits until the line is sent
@@ -20,6 +22,16 @@
  *	lines name, that it holds an intact record no older than the last
  *	acknowledged one there: that record itself (same crc), or a later
  *	write that was in flight when the machine stopped.
+ *
+ *   durable replay LOGDEV ACKFILE [--expect-loss]
+ *	read the dm-log-writes log on LOGDEV (through raw2) of a "durable
+ *	write" run on the log-writes target, ACKFILE holding that run's
+ *	output, and replay it as a device with a volatile cache keeps it:
+ *	a plain write counts only once a later flush entry is reached, a
+ *	FUA write at once.  Every acknowledged record must be kept at the
+ *	point where the log reaches the first write issued after its
+ *	acknowledgement (and at the end of the log).  --expect-loss turns
+ *	the assertion round, for the "plain" writer.
  *
  * A record: magic, boot, seq, its own byte offset, a pattern depending on
  * all of them (tests/lib t_fill), and a CRC-32 over everything before it
@@ -155,13 +167,14 @@ static int do_write(const char *dev, uint64_t boot, const char *mode,
 {
 	int dsync = !strcmp(mode, "dsync"), rwf = !strcmp(mode, "rwf");
 	int fsync_mode = !strcmp(mode, "fsync");
+	int plain = !strcmp(mode, "plain");
 	int tty = isatty(STDOUT_FILENO);
 	uint32_t crcs[FSYNC_BATCH];
 	unsigned char *buf;
 	uint64_t seq = 0;
 	int ctl, fd, i;
 
-	if (!dsync && !rwf && !fsync_mode) {
+	if (!dsync && !rwf && !fsync_mode && !plain) {
 		fprintf(stderr, "durable: unknown mode %s\n", mode);
 		return 64;
 	}
@@ -306,6 +319,232 @@ static int do_check(const char *dev, const char *ackfile)
 	return t_done();
 }
 
+/*
+ * The dm-log-writes log (drivers/md/dm-log-writes.c): a super in sector 0,
+ * then from sector 1 one entry after another, each a header sector and,
+ * unless a discard, nr_sectors sectors of the data written; "sector" is
+ * the data device's logical block size, the fields little-endian.  Writes
+ * are logged when they are on stable media: a FUA write when it completes,
+ * a plain write just before the next flush entry that covers it.
+ */
+#define LW_MAGIC	0x6a736677736872ULL
+#define LW_FLUSH	(1 << 0)
+#define LW_FUA		(1 << 1)
+#define LW_DISCARD	(1 << 2)
+#define LW_MARK		(1 << 3)
+
+struct lw_super {
+	uint64_t magic;
+	uint64_t version;
+	uint64_t nr_entries;
+	uint32_t sectorsize;
+};
+
+struct lw_entry {
+	uint64_t sector;
+	uint64_t nr_sectors;
+	uint64_t flags;
+	uint64_t data_len;
+};
+
+/* One acknowledgement, and the first record version issued after it. */
+struct ack_rec {
+	uint64_t version;
+	uint64_t next_issue;
+	uint64_t offset;
+	uint32_t crc;
+};
+
+/* A write seen in the log: the record it put in a slot. */
+struct lw_write {
+	int slot;
+	struct slot_ack rec;
+};
+
+struct replay {
+	struct slot_ack kept[RING];	/* what a cut would keep */
+	struct lw_write *pending;	/* plain writes since the last flush */
+	size_t npending, cap;
+	struct ack_rec *acks;
+	size_t nacks, next;		/* acks, the first not yet checked */
+	unsigned long long missing, flushes, fua, plain;
+	int quiet;			/* losses expected: do not list them */
+};
+
+/* Read "durable write" output: its ACK lines and, per boot, the mode. */
+static void replay_read_acks(struct replay *r, const char *path)
+{
+	uint64_t boot, seq, off, batch_boot = 0, batch = 1;
+	size_t cap = 0;
+	char line[128], mode[16];
+	unsigned int crc;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		t_fatal("open %s", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "# writing boot %" SCNu64 " mode %15s",
+			   &batch_boot, mode) == 2) {
+			batch = strcmp(mode, "fsync") ? 1 : FSYNC_BATCH;
+			continue;
+		}
+		if (sscanf(line, "ACK %" SCNu64 " %" SCNu64 " %" SCNu64 " %x",
+			   &boot, &seq, &off, &crc) != 4)
+			continue;
+		if (boot != batch_boot) {
+			errno = 0;
+			t_fatal("%s: ACK of boot %" PRIu64 " without its mode",
+				path, boot);
+		}
+		if (r->nacks == cap) {
+			cap = cap ? 2 * cap : 256;
+			r->acks = realloc(r->acks, cap * sizeof(*r->acks));
+			if (!r->acks)
+				t_fatal("realloc");
+		}
+		r->acks[r->nacks++] = (struct ack_rec) {
+			.version = version(boot, seq),
+			.next_issue = version(boot, (seq / batch + 1) * batch),
+			.offset = off, .crc = crc,
+		};
+	}
+	fclose(f);
+}
+
+/* Every ack whose next write was issued before record @v: kept by now? */
+static void replay_check_acks(struct replay *r, uint64_t v)
+{
+	const struct ack_rec *a;
+	const struct slot_ack *k;
+
+	for (; r->next < r->nacks && r->acks[r->next].next_issue <= v;
+	     r->next++) {
+		a = &r->acks[r->next];
+		k = &r->kept[a->offset / REC_SIZE];
+		if (k->acked && (k->version > a->version ||
+				 (k->version == a->version && k->crc == a->crc)))
+			continue;
+		if (r->missing++ < MAX_SHOWN && !r->quiet)
+			printf("# acked boot %" PRIu64 " seq %" PRIu64
+			       " at %" PRIu64 " not on stable media\n",
+			       a->version >> 32, a->version & 0xffffffffU,
+			       a->offset);
+	}
+}
+
+static void replay_flush(struct replay *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->npending; i++)
+		r->kept[r->pending[i].slot] = r->pending[i].rec;
+	r->npending = 0;
+}
+
+/* A write of @len bytes of @data at byte @off: one record per slot. */
+static void replay_write(struct replay *r, const unsigned char *data,
+			 uint64_t off, uint64_t len, int fua)
+{
+	struct lw_write w;
+	struct rec_head h;
+	const char *why;
+	uint64_t pos;
+
+	for (pos = 0; pos + REC_SIZE <= len; pos += REC_SIZE) {
+		if ((off + pos) % REC_SIZE || off + pos >= RING * REC_SIZE)
+			continue;
+		w.slot = (off + pos) / REC_SIZE;
+		w.rec.acked = rec_parse(data + pos, off + pos, &h, &w.rec.crc,
+					&why);
+		w.rec.version = version(h.boot, h.seq);
+		if (w.rec.acked)
+			replay_check_acks(r, w.rec.version);
+		if (fua) {
+			r->kept[w.slot] = w.rec;
+			continue;
+		}
+		if (r->npending == r->cap) {
+			r->cap = r->cap ? 2 * r->cap : 256;
+			r->pending = realloc(r->pending,
+					     r->cap * sizeof(*r->pending));
+			if (!r->pending)
+				t_fatal("realloc");
+		}
+		r->pending[r->npending++] = w;
+	}
+}
+
+static int do_replay(const char *logdev, const char *ackfile, int expect_loss)
+{
+	static struct replay r;
+	struct lw_super sb;
+	struct lw_entry e;
+	unsigned char *buf;
+	uint64_t i, pos, len, ss;
+	size_t buflen = 1 << 20;
+	int ctl, fd;
+
+	r.quiet = expect_loss;
+	replay_read_acks(&r, ackfile);
+	buf = t_alloc(buflen, 4096);
+	ctl = t_ctl_open();
+	t_bind_path(ctl, 2, logdev);
+	fd = open(t_raw_path(2), O_RDONLY);
+	if (fd < 0)
+		t_fatal("open %s", t_raw_path(2));
+	ss = t_lbs(fd);
+	t_pread_all(fd, buf, ss, 0);
+	memcpy(&sb, buf, sizeof(sb));
+	if (sb.magic != LW_MAGIC || sb.sectorsize != ss) {
+		errno = 0;
+		t_fatal("%s: no dm-log-writes super (magic %#" PRIx64
+			", sector size %u)", logdev, sb.magic, sb.sectorsize);
+	}
+	for (i = 0, pos = ss; i < sb.nr_entries; i++) {
+		t_pread_all(fd, buf, ss, pos);
+		memcpy(&e, buf, sizeof(e));
+		pos += ss;
+		if (e.flags & (LW_MARK | LW_DISCARD))
+			continue;
+		len = e.nr_sectors * ss;
+		if (len > buflen) {
+			errno = 0;
+			t_fatal("log entry %" PRIu64 ": %" PRIu64 " bytes",
+				i, len);
+		}
+		if (len) {
+			t_pread_all(fd, buf, len, pos);
+			pos += len;
+			replay_write(&r, buf, e.sector * ss, len,
+				     e.flags & LW_FUA);
+			if (e.flags & LW_FUA)
+				r.fua++;
+			else
+				r.plain++;
+		}
+		if (e.flags & LW_FLUSH) {
+			replay_flush(&r);
+			r.flushes++;
+		}
+	}
+	replay_check_acks(&r, UINT64_MAX);
+	printf("# log: %" PRIu64 " entries, %llu FUA writes, %llu plain "
+	       "writes, %llu flushes\n", sb.nr_entries, r.fua, r.plain,
+	       r.flushes);
+	if (expect_loss)
+		t_ok(r.missing > 0, "replay catches the writer that does not "
+		     "sync: %llu of %zu acks not on stable media", r.missing,
+		     r.nacks);
+	else
+		t_ok(r.nacks > 0 && r.missing == 0, "replay: %zu acks, each on "
+		     "stable media before the next write: %llu missing",
+		     r.nacks, r.missing);
+	close(fd);
+	t_ret(t_bind(ctl, 2, 0, 0), 0, "unbind raw2");
+	close(ctl);
+	return t_done();
+}
+
 int main(int argc, char **argv)
 {
 	crc_init();
@@ -316,7 +555,15 @@ int main(int argc, char **argv)
 				t_num(argv[5]));
 	if (argc == 4 && !strcmp(argv[1], "check"))
 		return do_check(argv[2], argv[3]);
-	fprintf(stderr, "usage: %s write BLOCKDEV BOOT dsync|rwf|fsync [COUNT]\n"
-		"       %s check BLOCKDEV ACKFILE\n", argv[0], argv[0]);
+	if (argc == 4 && !strcmp(argv[1], "replay"))
+		return do_replay(argv[2], argv[3], 0);
+	if (argc == 5 && !strcmp(argv[1], "replay") &&
+	    !strcmp(argv[4], "--expect-loss"))
+		return do_replay(argv[2], argv[3], 1);
+	fprintf(stderr, "usage: %s write BLOCKDEV BOOT dsync|rwf|fsync|plain "
+		"[COUNT]\n"
+		"       %s check BLOCKDEV ACKFILE\n"
+		"       %s replay LOGDEV ACKFILE [--expect-loss]\n",
+		argv[0], argv[0], argv[0]);
 	return 64;
 }
