@@ -3,7 +3,7 @@
  * durable - acknowledged writes through rawN survive a hard stop of the
  * machine (tests/cuts drives it; see Documentation/faults.rst).
  *
- *   durable write BLOCKDEV BOOT MODE
+ *   durable write BLOCKDEV BOOT MODE [COUNT]
  *	bind raw1 to BLOCKDEV and write 4 KiB records into a ring of
  *	RING slots until killed (or COUNT records), with MODE:
  *	  dsync   open O_DSYNC, pwrite, then acknowledge
@@ -36,7 +36,7 @@
  * A record: magic, boot, seq, its own byte offset, a pattern depending on
  * all of them (tests/lib t_fill), and a CRC-32 over everything before it
  * in its last 4 bytes, so a torn or misplaced record is caught.  raw must
- * be loaded with raw1 unbound.
+ * be loaded with raw1 (and, for replay, raw2) unbound.
  */
 #define _GNU_SOURCE
 #include "lib/rawtest.h"
