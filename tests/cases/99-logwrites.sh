@@ -8,12 +8,15 @@
 # the log-writes target with O_DSYNC, RWF_DSYNC and write+fsync, acking
 # each durable record; then replays the log and checks that every acked
 # record was on stable media before the next write was issued.  A writer
-# that acks plain writes must be caught.
+# that acks plain writes must be caught.  Last, the check that tests/cuts
+# runs after each cut must catch a forged ack and a torn record.
 # shellcheck source=tests/lib/guest.sh
 . "$(dirname "$0")/../lib/guest.sh"
 
 raw_load
-modprobe dm-mod && modprobe dm-log-writes || t_fatal "modprobe dm-log-writes"
+if ! modprobe dm-mod || ! modprobe dm-log-writes; then
+	t_fatal "modprobe dm-log-writes"
+fi
 data=$(nullb_create lwdata 16 cache_size=8) || t_fatal "null_blk with a cache"
 logdev=$(nullb_create lwlog 64) || t_fatal "null_blk for the log"
 boot=0
@@ -34,5 +37,24 @@ for mode in dsync rwf fsync plain; do
 		t_prog durable replay "$logdev" "/tmp/lw.$mode"
 	fi
 done
+
+# durable check: passes on what was written, fails on a forged ack (the
+# slot holds an older record) and on a record torn by a 512-byte write.
+t_prog durable write "$data" 9 dsync 16 >/tmp/ck.acks || cat /tmp/ck.acks
+t_prog durable check "$data" /tmp/ck.acks
+echo "ACK 9 16 $((((9 * 97 + 16) % 512) * 4096)) 00000000" >/tmp/ck.forged
+if durable check "$data" /tmp/ck.forged >/tmp/ck.out; then
+	notok "check catches an ack of a write that never happened"
+else
+	ok "check catches an ack of a write that never happened: $(grep -m 1 '^# offset' /tmp/ck.out)"
+fi
+off=$(awk '$1 == "ACK" { print $4; exit }' /tmp/ck.acks)
+dd if=/dev/zero of="$data" bs=512 seek=$((off / 512 + 3)) count=1 \
+	conv=notrunc,fsync 2>/dev/null
+if durable check "$data" /tmp/ck.acks >/tmp/ck.out; then
+	notok "check catches a torn record"
+else
+	ok "check catches a torn record: $(grep -m 1 '^# offset' /tmp/ck.out)"
+fi
 
 t_end
