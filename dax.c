@@ -13,6 +13,15 @@
  * Each DAX device raw uses has one struct raw_dax_host, shared by every
  * minor bound to the device or a partition of it.  Its first user takes the
  * device's holder for raw; the last one gives it back.
+ *
+ * dax_read_lock() alone does not make removal safe: kill_dax() clears the
+ * device's alive bit before it waits for readers, and a copy that passed
+ * dax_direct_access()'s alive check just before can reach the driver just
+ * after, which then has no private data to work with.  The holder hears of
+ * the removal before the bit is cleared, so raw fences its own copies
+ * there: each copy runs inside raw_dax_srcu and first checks that its host
+ * is not dying; the notification marks the host dying and waits for the
+ * copies in flight.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,6 +34,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/srcu.h>
 
 #include "dax.h"
 #include "raw.h"
@@ -44,41 +54,28 @@ MODULE_PARM_DESC(dax,
  * @held:    a reference taken with raw's holder, NULL if another holder
  *           (a file system, device-mapper) had the device first
  * @users:   attachments of the device
+ * @dying:   the device is being removed: no new copy may start
  */
 struct raw_dax_host {
 	struct list_head node;
 	struct dax_device *dax_dev;
 	struct dax_device *held;
 	unsigned int users;
+	bool dying;
 };
 
-/* Protects raw_dax_hosts and every field of every host. */
+/*
+ * Protects raw_dax_hosts and every field of every host; copies read @dying
+ * without it, inside raw_dax_srcu.
+ */
 static DEFINE_MUTEX(raw_dax_mutex);
 static LIST_HEAD(raw_dax_hosts);
 
+/* Copies in flight, which a removal waits for: see the top of this file. */
+DEFINE_STATIC_SRCU(raw_dax_srcu);
+
 /* raw's holder of DAX devices, shared as the block device claim is. */
 static const char raw_dax_holder[] = "raw";
-
-/*
- * Memory failures in a held device, and its removal (offset 0, length all),
- * are reported here.  raw maps none of the device memory into processes,
- * so there is nothing to unmap: the kernel's own handling goes on, and I/O
- * over the range fails with EIO.
- */
-static int raw_dax_notify_failure(struct dax_device *dax_dev, u64 offset,
-				  u64 len, int mf_flags)
-{
-	if (len == U64_MAX)
-		pr_info_ratelimited("DAX device going away under raw\n");
-	else
-		pr_warn_ratelimited("memory failure in a DAX device at %#llx, %llu bytes\n",
-				    offset, len);
-	return -EOPNOTSUPP;
-}
-
-static const struct dax_holder_operations raw_dax_holder_ops = {
-	.notify_failure = raw_dax_notify_failure,
-};
 
 static struct raw_dax_host *raw_dax_host_find(struct dax_device *dax_dev)
 {
@@ -90,6 +87,39 @@ static struct raw_dax_host *raw_dax_host_find(struct dax_device *dax_dev)
 			return host;
 	return NULL;
 }
+
+/*
+ * Memory failures in a held device, and its removal (offset 0, length all),
+ * are reported here.  raw maps none of the device memory into processes,
+ * so there is nothing to unmap: for a memory failure the kernel's own
+ * handling goes on, and I/O over the range fails with EIO.  A removal is
+ * called before the device stops being alive: mark raw's host dying and
+ * wait for the copies that may not have seen it, so that none reaches the
+ * driver after the device is dead.  Later copies fail with EIO.
+ */
+static int raw_dax_notify_failure(struct dax_device *dax_dev, u64 offset,
+				  u64 len, int mf_flags)
+{
+	struct raw_dax_host *host;
+
+	if (len != U64_MAX) {
+		pr_warn_ratelimited("memory failure in a DAX device at %#llx, %llu bytes\n",
+				    offset, len);
+		return -EOPNOTSUPP;
+	}
+	mutex_lock(&raw_dax_mutex);
+	host = raw_dax_host_find(dax_dev);
+	if (host)
+		WRITE_ONCE(host->dying, true);
+	mutex_unlock(&raw_dax_mutex);
+	synchronize_srcu(&raw_dax_srcu);
+	pr_info_ratelimited("DAX device going away under raw\n");
+	return 0;
+}
+
+static const struct dax_holder_operations raw_dax_holder_ops = {
+	.notify_failure = raw_dax_notify_failure,
+};
 
 /*
  * The host of @dax_dev, made on first use.  fs_dax_get_by_bdev() with a
@@ -189,14 +219,15 @@ static int raw_dax_copy_error(struct iov_iter *iter, size_t len, bool is_read)
 }
 
 /*
- * Copy up to RAW_DAX_CHUNK bytes between device offset @pos and @iter.
+ * Copy up to RAW_DAX_CHUNK bytes between device offset @pos and @iter, on a
+ * device not being removed.
  * A read stops at the first page with known-bad blocks, and fails with EIO
  * when it starts there; a write over them becomes the device's recovery
  * write, which clears them if the device can (whole pages only).  Returns
  * the bytes copied (> 0) or a negative errno.
  */
-static ssize_t raw_dax_copy(const struct raw_dax *rd, loff_t pos,
-			    struct iov_iter *iter, bool is_read)
+static ssize_t raw_dax_copy_alive(const struct raw_dax *rd, loff_t pos,
+				  struct iov_iter *iter, bool is_read)
 {
 	u64 off = rd->start + pos;
 	pgoff_t pgoff = off >> PAGE_SHIFT;
@@ -239,6 +270,23 @@ static ssize_t raw_dax_copy(const struct raw_dax *rd, loff_t pos,
 	if (done)
 		return done;
 	return recovery ? -EIO : raw_dax_copy_error(iter, len, is_read);
+}
+
+/*
+ * raw_dax_copy_alive() unless the device is being removed (EIO then, as a
+ * bio gets), fenced against the removal: see the top of this file.
+ */
+static ssize_t raw_dax_copy(const struct raw_dax *rd, loff_t pos,
+			    struct iov_iter *iter, bool is_read)
+{
+	ssize_t ret = -EIO;
+	int idx;
+
+	idx = srcu_read_lock(&raw_dax_srcu);
+	if (!READ_ONCE(rd->host->dying))
+		ret = raw_dax_copy_alive(rd, pos, iter, is_read);
+	srcu_read_unlock(&raw_dax_srcu, idx);
+	return ret;
 }
 
 static void raw_dax_account(struct raw_stats __percpu *stats, bool is_read,
