@@ -30,7 +30,7 @@ RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	scripts/vm-init scripts/demo scripts/demo-guest tests/run tests/run-guest \
 	tests/cuts \
 	tests/rig/selftest tests/rig/broken.sh .ci/run scripts/bench \
-	scripts/bench-guest \
+	scripts/bench-guest tests/lib/pmem.sh \
 	scripts/debug-kernel tests/debug/run tests/debug/lib.sh \
 	tests/debug/kunit.sh tests/debug/inject-unpin \
 	$(wildcard tests/debug/cases/*.sh) tests/kunit/build

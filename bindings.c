@@ -23,6 +23,7 @@
 #include <linux/uaccess.h>
 
 #include "include/uapi/raw.h"
+#include "dax.h"
 #include "raw.h"
 
 #define RAW_MAX_MINORS_LIMIT	65536
@@ -60,18 +61,23 @@ MODULE_PARM_DESC(max_raw_minors,
  * @opens:    files open on it; it cannot be rebound while this is non-zero
  * @dev:      its class device (/sys/class/raw/rawN, /dev/raw/rawN) while bound
  * @stats:    its I/O counters while bound
+ * @dax:      the DAX device of the bound device while @opens is non-zero
+ * @dax_allow: the DAX path may serve I/O (sysfs "dax"), set at bind
  *
  * All fields are protected by raw_mutex.  While a file is open on the minor,
  * @bdev_dev, @dev and @stats do not change, so the I/O path reads them
  * without the mutex.  The sysfs attributes must not take the mutex (unbind
- * holds it while removing them): they read @bdev_dev with READ_ONCE(), and
- * @stats lives as long as the attributes do.
+ * holds it while removing them): they read @bdev_dev, @opens and @dax with
+ * READ_ONCE(), @stats lives as long as the attributes do, and @dax_allow
+ * is theirs to write (with WRITE_ONCE()).
  */
 struct raw_minor {
 	dev_t bdev_dev;
 	unsigned int opens;
 	struct device *dev;
 	struct raw_stats __percpu *stats;
+	struct raw_dax dax;
+	bool dax_allow;
 };
 
 /* Protects raw_minors[] and every field of every entry. */
@@ -123,6 +129,14 @@ struct raw_minor *raw_minor_open(unsigned int minor, bool write,
 		ret = -EROFS;
 		goto out_unlock;
 	}
+	/* The DAX holder goes with the claim: first open to last release. */
+	if (!m->opens) {
+		ret = raw_dax_attach(&m->dax, rb->bdev);
+		if (ret) {
+			raw_bdev_release(rb);
+			goto out_unlock;
+		}
+	}
 	m->opens++;
 out_unlock:
 	mutex_unlock(&raw_mutex);
@@ -132,14 +146,22 @@ out_unlock:
 void raw_minor_release(struct raw_minor *m, struct raw_bdev *rb)
 {
 	mutex_lock(&raw_mutex);
+	if (!--m->opens)
+		raw_dax_detach(&m->dax);
 	raw_bdev_release(rb);
-	m->opens--;
 	mutex_unlock(&raw_mutex);
 }
 
 struct raw_stats __percpu *raw_minor_stats(struct raw_minor *m)
 {
 	return m->stats;
+}
+
+const struct raw_dax *raw_minor_dax(struct raw_minor *m)
+{
+	if (!READ_ONCE(m->dax_allow) || !raw_dax_usable(&m->dax))
+		return NULL;
+	return &m->dax;
 }
 
 static int raw_bind_new(unsigned int minor, dev_t bdev_dev)
@@ -152,6 +174,7 @@ static int raw_bind_new(unsigned int minor, dev_t bdev_dev)
 	if (!m->stats)
 		return -ENOMEM;
 	m->bdev_dev = bdev_dev;
+	m->dax_allow = true;
 	dev = device_create_with_groups(&raw_class, NULL,
 					MKDEV(RAW_MAJOR, minor), m,
 					raw_minor_groups, "raw%u", minor);
@@ -306,6 +329,41 @@ static ssize_t bound_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(bound);
 
+static ssize_t dax_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	struct raw_minor *m = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(m->dax_allow));
+}
+
+static ssize_t dax_store(struct device *dev, struct device_attribute *attr,
+			 const char *buf, size_t count)
+{
+	struct raw_minor *m = dev_get_drvdata(dev);
+	bool allow;
+	int ret;
+
+	ret = kstrtobool(buf, &allow);
+	if (ret)
+		return ret;
+	WRITE_ONCE(m->dax_allow, allow);
+	return count;
+}
+static DEVICE_ATTR_RW(dax);
+
+/* The path I/O takes now: "none" while no file is open on the minor. */
+static ssize_t io_path_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	struct raw_minor *m = dev_get_drvdata(dev);
+
+	if (raw_minor_dax(m))
+		return sysfs_emit(buf, "dax\n");
+	return sysfs_emit(buf, "%s\n", READ_ONCE(m->opens) ? "bio" : "none");
+}
+static DEVICE_ATTR_RO(io_path);
+
 /* A counter of struct raw_stats, found at @offset, as a sysfs attribute. */
 struct raw_stat_attribute {
 	struct device_attribute attr;
@@ -342,6 +400,8 @@ static RAW_STAT_ATTR(pages_pinned);
 
 static struct attribute *raw_minor_attrs[] = {
 	&dev_attr_bound.attr,
+	&dev_attr_dax.attr,
+	&dev_attr_io_path.attr,
 	&raw_stat_reads.attr.attr,
 	&raw_stat_writes.attr.attr,
 	&raw_stat_read_bytes.attr.attr,

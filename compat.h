@@ -174,6 +174,25 @@ static inline int raw_discard_args(struct block_device *bdev, bool write,
 	return 0;
 }
 
+/**
+ * raw_dax_access_poisoned() - whether dax_direct_access() refused known-bad
+ * blocks
+ * @ret: what dax_direct_access() returned
+ *
+ * A pmem device reports a range with bad blocks as -EIO on 6.1 and as
+ * -EHWPOISON on 6.12 (unless asked for a recovery write).
+ *
+ * Return: true if @ret says the range holds known-bad blocks.
+ */
+static inline bool raw_dax_access_poisoned(long ret)
+{
+#if RAW_KERNEL_AT_LEAST(6, 9)
+	return ret == -EHWPOISON;
+#else
+	return ret == -EIO;
+#endif
+}
+
 /* The device argument of struct class's devnode callback became const. */
 #if RAW_KERNEL_AT_LEAST(6, 2)
 #define RAW_DEVNODE_CONST const

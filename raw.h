@@ -71,6 +71,19 @@ void raw_minor_release(struct raw_minor *m, struct raw_bdev *rb);
  */
 struct raw_stats __percpu *raw_minor_stats(struct raw_minor *m);
 
+struct raw_dax;
+
+/**
+ * raw_minor_dax() - the DAX device I/O on an open minor should use
+ * @m: the minor, open
+ *
+ * Context: any.
+ * Return: the minor's DAX attachment if its device has one and both the
+ * minor's "dax" attribute and the module parameter allow the DAX path,
+ * else NULL (I/O goes through bios).  Valid while the minor is open.
+ */
+const struct raw_dax *raw_minor_dax(struct raw_minor *m);
+
 /* rawio.c: file operations of /dev/raw/rawN and the engine's setup. */
 extern const struct file_operations raw_fops;
 

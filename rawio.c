@@ -37,6 +37,7 @@
 #include <linux/uio.h>
 #include <linux/workqueue.h>
 
+#include "dax.h"
 #include "pin.h"
 #include "raw.h"
 
@@ -673,6 +674,7 @@ static void raw_invalidate_cache(struct block_device *bdev, loff_t pos,
 static ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct raw_file *rf = iocb->ki_filp->private_data;
+	const struct raw_dax *dax = raw_minor_dax(rf->minor);
 	struct block_device *bdev = rf->rb.bdev;
 	bool is_read = iov_iter_rw(iter) == READ;
 	unsigned int mask = (bdev_logical_block_size(bdev) - 1) |
@@ -698,8 +700,10 @@ static ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
 		count = size - pos;
 	}
 
+	/* The DAX path copies in the caller, async kiocbs too: nothing waits. */
 	sync = is_sync_kiocb(iocb) || count > (RAW_MAX_PINNED << PAGE_SHIFT);
-	if (sync && (iocb->ki_flags & IOCB_NOWAIT) && !is_sync_kiocb(iocb)) {
+	if (sync && !dax && (iocb->ki_flags & IOCB_NOWAIT) &&
+	    !is_sync_kiocb(iocb)) {
 		ret = -EAGAIN;
 		goto out;
 	}
@@ -707,8 +711,11 @@ static ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
 	if (ret)
 		goto out;
 
-	if (sync) {
-		ret = raw_io_sync(iocb, iter, rf);
+	if (dax || sync) {
+		if (dax)
+			ret = raw_dax_rw(dax, iocb, iter, rf->stats);
+		else
+			ret = raw_io_sync(iocb, iter, rf);
 		if (!is_read && ret > 0)
 			raw_invalidate_cache(bdev, pos, ret);
 	} else {
