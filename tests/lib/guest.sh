@@ -64,6 +64,27 @@ t_prog()
 	return 1
 }
 
+# t_wait_pid PID SECS: wait up to SECS seconds for the background child
+# PID; returns its exit status, or 124 after printing its kernel stack and
+# killing it when it is still running then.
+t_wait_pid()
+{
+	t_w=$(($2 * 10))
+	while [ "$t_w" -gt 0 ]; do
+		t_st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || break
+		[ "${t_st%% *}" != Z ] || break
+		t_w=$((t_w - 1))
+		sleep 0.1
+	done
+	if [ "$t_w" -eq 0 ]; then
+		note "pid $1 still running after $2 s, in the kernel at:"
+		sed 's/^/#   /' "/proc/$1/stack" 2>/dev/null
+		kill -9 "$1" 2>/dev/null
+		return 124
+	fi
+	wait "$1"
+}
+
 # Read one line of a file, or nothing.
 t_cat() { cat "$1" 2>/dev/null; }
 
@@ -135,6 +156,24 @@ nullb_remove()
 	[ -d "$t_nb" ] || return 0
 	echo 0 >"$t_nb/power" 2>/dev/null
 	rmdir "$t_nb"
+}
+
+# sdebug_disk: wait up to 10 s for a scsi_debug disk to appear; prints
+# its /dev path (the last one, if several).
+sdebug_disk()
+{
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		t_sd=
+		for t_b in /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/*; do
+			[ -e "$t_b" ] && t_sd=/dev/${t_b##*/}
+		done
+		if [ -n "$t_sd" ] && [ -b "$t_sd" ]; then
+			echo "$t_sd"
+			return 0
+		fi
+		sleep 1
+	done
+	return 1
 }
 
 # brd_load SIZE_MB: one RAM disk, /dev/ram0.
