@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # A bound device that fails or goes away while rawN is under load: fail_io
-# (tests/fail_io.c: four threads writing and checking the first 16 MiB) and
-# fio (libaio, queue depth 16, the next 16 MiB) run on rawN while
+# (tests/fail_io.c: four threads writing and checking the first 8 MiB) and
+# fio (libaio or io_uring, queue depth 16, the next 8 MiB) run on rawN
+# while
 #
 #   1. the device-mapper table under it is swapped for an "error" table,
 #   2. then for a "flakey" one (up 1 s, down 1 s),
 #   3. the null_blk under it is deleted through configfs,
 #   4. the scsi_debug host under it is removed.
 #
-# Both must exit within 30 s, fail_io having seen only EIO, ENXIO or ENODEV
+# Both must exit within 30 s, fail_io having seen only EIO, ENXIO, ENODEV,
+# short reads or ENOSPC for writes (a deleted disk's capacity drops to 0)
 # and right data, fio with an error; rawN must then close, unbind, and (a
 # removed device) refuse a new open with ENXIO.  Once the dm table is
 # linear again, and once scsi_debug has a host again (its hosts share one
@@ -23,20 +25,20 @@ hung=/proc/sys/kernel/hung_task_timeout_secs
 hung_old=$(t_cat $hung)
 [ -z "$hung_old" ] || echo 10 >$hung
 
-mib=16
+mib=8
 ready=/tmp/99-removal.ready
 fa_log=/tmp/99-removal.fail_io.log
 fio_log=/tmp/99-removal.fio.log
 faults=0 scenarios=0
 
-# load_start RAWDEV: fail_io and fio on RAWDEV in the background, and wait
-# for fail_io to have written and checked its area.
+# load_start RAWDEV ENGINE: fail_io, and fio with ENGINE, on RAWDEV in the
+# background; wait for fail_io to have written and checked its area.
 load_start()
 {
 	rm -f $ready
 	fail_io load -s 30 -r $ready "$1" $mib >$fa_log 2>&1 &
 	l_fa=$!
-	fio --name=load --filename="$1" --ioengine=libaio --iodepth=16 \
+	fio --name=load --filename="$1" --ioengine="$2" --iodepth=16 \
 		--rw=randrw --bs=4k --direct=1 --iomem_align=4096 \
 		--offset=${mib}M --size=$((2 * mib))M --time_based --runtime=120 \
 		>$fio_log 2>&1 &
@@ -60,6 +62,7 @@ load_end()
 {
 	t_wait_pid $l_fa 30
 	l_rc=$?
+	l_t1=$(since_s "$l_t0")
 	sed -n 's/^\(\(not \)\{0,1\}ok - \)/\1'"$1"': /p; /^#/p' $fa_log
 	case $l_rc in
 	0) ok "$1: fail_io exits" ;;
@@ -68,7 +71,7 @@ load_end()
 	esac
 	t_wait_pid $l_fio 30
 	l_rc=$?
-	note "$1: the fault and both exits took $(since_s "$l_t0") s"
+	note "$1: fail_io exited $l_t1 s, fio $(since_s "$l_t0") s after the fault began"
 	l_err=$(grep -o 'error=[^:]*' $fio_log | head -n 1)
 	if [ $l_rc -ne 0 ] && [ $l_rc -ne 124 ] && [ -n "$l_err" ]; then
 		ok "$1: fio exits with an error ($l_err)"
@@ -109,9 +112,11 @@ fi
 dm=$(dmsetup info -c --noheadings -o major,minor rl | tr -d ' ')
 rawbind bind 1 "${dm%:*}" "${dm#*:}" || t_fatal "bind raw1 to dm $dm"
 for t in error "flakey $nb 0 1 1"; do
-	d="dm ${t%% *}"
-	load_start /dev/raw/raw1
+	d="dm ${t%% *}" e=libaio
+	[ "$d" = "dm error" ] || e=io_uring
+	load_start /dev/raw/raw1 $e
 	check "$d: table swapped under load" dm_table rl "0 $sz $t"
+	note "$d: table swapped in $(since_s "$l_t0") s"
 	load_end "$d"
 	e=$(t_cat /sys/class/raw/raw1/errors)
 	check "$d: raw1 counts the failed calls ($e)" test "${e:-0}" -gt 0
@@ -125,7 +130,7 @@ nullb_remove a
 # 3: null_blk deleted through configfs
 nb=$(nullb_create b 64) || t_fatal "create null_blk b"
 rawbind bind 2 "$nb" || t_fatal "bind raw2 to $nb"
-load_start /dev/raw/raw2
+load_start /dev/raw/raw2 libaio
 nullb_remove b &
 t_wait_pid $! 30
 check "null_blk: deleted under load (status $?)" test ! -e "$nb"
@@ -138,7 +143,7 @@ add_host=/sys/bus/pseudo/drivers/scsi_debug/add_host
 trap 't_cleanup; rmmod scsi_debug 2>/dev/null' EXIT
 if modprobe scsi_debug dev_size_mb=64 && sd=$(sdebug_disk); then
 	rawbind bind 3 "$sd" || t_fatal "bind raw3 to $sd"
-	load_start /dev/raw/raw3
+	load_start /dev/raw/raw3 io_uring
 	(echo -1 >$add_host) &
 	t_wait_pid $! 30
 	check "scsi_debug: host removed under load (status $?)" test ! -e "$sd"

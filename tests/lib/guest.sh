@@ -162,7 +162,9 @@ nullb_remove()
 # its /dev path (the last one, if several).
 sdebug_disk()
 {
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
+	t_i=0
+	while [ "$t_i" -lt 50 ]; do
+		t_i=$((t_i + 1))
 		t_sd=
 		for t_b in /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/*; do
 			[ -e "$t_b" ] && t_sd=/dev/${t_b##*/}
@@ -171,7 +173,7 @@ sdebug_disk()
 			echo "$t_sd"
 			return 0
 		fi
-		sleep 1
+		sleep 0.2
 	done
 	return 1
 }
