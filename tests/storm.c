@@ -3,17 +3,17 @@
  * storm - bind, unbind, open, close, I/O and module load/unload attempts
  * on raw from several processes at once
  *
- *   storm [-s SECONDS] [-S SEED] RAW_KO BLOCKDEV_A BLOCKDEV_B
+ *   storm [-s SECONDS] [-S SEED] RAW_KO BLOCKDEV_A BLOCKDEV_B [NULLB_C]
  *
  * raw must be loaded with minors 1 .. ST_MINORS + 1 unbound.  storm binds
  * minor ST_MINORS + 1 to A for the whole run (so the module must stay in
- * use), then forks ST_WORKERS processes for SECONDS (default 5), each with
- * its own random sequence from SEED (default 1):
+ * use), then forks eight processes (nine with NULLB_C) for SECONDS
+ * (default 5), each with its own random sequence from SEED (default 1):
  *
  *   binders (2): bind a random minor of 1 .. ST_MINORS to A or B, unbind
  *     one, or query one; through a fresh open of rawctl each time.
  *     Allowed: 0, or EBUSY while the minor is open; a query answers 0:0,
- *     A or B.
+ *     A or B (or C).
  *   openers (4): open a random minor (read-write or read-only, through
  *     nodes of their own, so an unbound minor reaches the driver), do up
  *     to four I/Os of 4 to 64 KiB in the opener's own 1 MiB of the device,
@@ -23,11 +23,18 @@
  *     (in use) or EBUSY, finit_module(RAW_KO) with EEXIST.
  *   sysfs reader (1): reads bound and the counters of every minor; 0, or
  *     ENOENT/ENODEV for a minor unbound before or during the read.
+ *   remover (1, with NULLB_C, a null_blk's configfs directory): powers
+ *     that null_blk off and on again and again (its disk is deleted and
+ *     made again with the same number), while binders bind minors to it
+ *     too.  An open of such a minor may also fail with ENXIO, and its I/O
+ *     with EIO, ENXIO, ENODEV, ENOSPC or a short count, but what it reads
+ *     back must still be right.
  *
- * Each process must exit within SECONDS + 30 s.  Then storm unbinds every
+ * Each process must exit within 30 s of the end.  Then storm unbinds every
  * minor (all must succeed: nothing is open any more), prints the calls made
- * by kind and errno, and "# figure: ops N" and "# figure: bytes_verified
- * N"; any other result fails it.
+ * by kind and errno, and "# figure: ops N", "# figure: bytes_verified N"
+ * (and "# figure: faults_injected N", the power-offs); any other result
+ * fails it.
  */
 #define _GNU_SOURCE
 #include "lib/rawtest.h"
@@ -56,14 +63,16 @@
 #define ST_NERR		160
 #define ST_NODES	"/tmp/storm-nodes"
 
+#define ST_SHORT	(ST_NERR - 1)	/* the "errno" of a short count */
+
 enum st_op {
-	ST_BIND, ST_UNBIND, ST_QUERY, ST_OPEN, ST_IO, ST_CLOSE, ST_RMMOD,
-	ST_INSMOD, ST_SYSFS, ST_NOPS
+	ST_BIND, ST_UNBIND, ST_QUERY, ST_OPEN, ST_IO, ST_IO_GONE, ST_CLOSE,
+	ST_RMMOD, ST_INSMOD, ST_SYSFS, ST_POWER, ST_NOPS
 };
 
 static const char *const st_op_names[ST_NOPS] = {
-	"bind", "unbind", "query", "open", "io", "close", "rmmod", "insmod",
-	"sysfs read",
+	"bind", "unbind", "query", "open", "io", "io on the removed disk",
+	"close", "rmmod", "insmod", "sysfs read", "power off/on",
 };
 
 /* Shared by all processes: calls by kind and errno (0: success). */
@@ -76,7 +85,9 @@ struct st_counts {
 };
 
 static struct st_counts *st;
-static dev_t st_devs[2];
+static dev_t st_devs[3];
+static int st_ndevs = 2;
+static const char *st_nullb;		/* configfs directory of the third */
 static const char *st_ko;
 static uint64_t st_seed = 1;
 
@@ -96,7 +107,7 @@ static void st_count(enum st_op op, long ret, int err, int ok1, int ok2)
 {
 	int e = ret == -1 ? err : 0;
 
-	atomic_fetch_add(&st->calls[op][e < ST_NERR ? e : ST_NERR - 1], 1);
+	atomic_fetch_add(&st->calls[op][e < ST_SHORT ? e : ST_SHORT], 1);
 	if (e && e != ok1 && e != ok2 &&
 	    atomic_fetch_add(&st->unexpected, 1) < 10)
 		t_note("unexpected: %s gave %s (%d)", st_op_names[op],
@@ -107,7 +118,7 @@ static void st_binder(uint64_t *seed)
 {
 	int ctl = open(RAWCTL_PATH, O_RDWR | O_CLOEXEC);
 	int minor = 1 + st_rand(seed) % ST_MINORS;
-	int what = st_rand(seed) % 4;
+	int what = st_rand(seed) % (st_ndevs + 2);
 	uint64_t maj, min;
 	int ret;
 
@@ -115,17 +126,18 @@ static void st_binder(uint64_t *seed)
 		st_count(ST_BIND, -1, errno, 0, 0);
 		return;
 	}
-	if (what == 3) {
+	if (what == st_ndevs + 1) {
 		ret = t_query(ctl, minor, &maj, &min);
 		st_count(ST_QUERY, ret, errno, 0, 0);
 		if (!ret && (maj || min) &&
 		    makedev(maj, min) != st_devs[0] &&
 		    makedev(maj, min) != st_devs[1] &&
+		    makedev(maj, min) != st_devs[st_ndevs - 1] &&
 		    atomic_fetch_add(&st->unexpected, 1) < 10)
 			t_note("unexpected: raw%d bound to %llu:%llu", minor,
 			       (unsigned long long)maj,
 			       (unsigned long long)min);
-	} else if (what == 2) {
+	} else if (what == st_ndevs) {
 		ret = t_bind(ctl, minor, 0, 0);
 		st_count(ST_UNBIND, ret, errno, EBUSY, 0);
 	} else {
@@ -136,11 +148,26 @@ static void st_binder(uint64_t *seed)
 	close(ctl);
 }
 
-static void st_opener(uint64_t *seed, int slot, void *buf, void *back)
+/* An I/O result on the disk the remover deletes: errors allowed, counted. */
+static void st_count_gone(ssize_t n, size_t len, int err)
+{
+	int e = n == (ssize_t)len ? 0 : n >= 0 ? ST_SHORT : err;
+
+	atomic_fetch_add(&st->calls[ST_IO_GONE][e < ST_SHORT ? e : ST_SHORT],
+			 1);
+	if (e && e != ST_SHORT && e != EIO && e != ENXIO && e != ENODEV &&
+	    e != ENOSPC && atomic_fetch_add(&st->unexpected, 1) < 10)
+		t_note("unexpected: I/O on the removed disk gave %s (%d)",
+		       t_errname(e), e);
+}
+
+static void st_opener(uint64_t *seed, int slot, int ctl, void *buf,
+		      void *back)
 {
 	int minor = 1 + st_rand(seed) % ST_MINORS;
 	int rw = st_rand(seed) % 4 != 0;
-	int nio = st_rand(seed) % 5, i, fd;
+	int nio = st_rand(seed) % 5, i, fd, gone = 0;
+	uint64_t maj, min;
 	char path[64];
 
 	snprintf(path, sizeof(path), ST_NODES "/raw%d", minor);
@@ -148,6 +175,9 @@ static void st_opener(uint64_t *seed, int slot, void *buf, void *back)
 	st_count(ST_OPEN, fd < 0 ? -1 : 0, errno, ENXIO, 0);
 	if (fd < 0)
 		return;
+	/* open, the minor cannot be rebound: this is the disk it opened */
+	if (st_nullb && !t_query(ctl, minor, &maj, &min))
+		gone = makedev(maj, min) == st_devs[2];
 	for (i = 0; i < nio; i++) {
 		size_t len = (1 + st_rand(seed) % (ST_MAXIO / 4096)) * 4096;
 		off_t off = (off_t)slot * ST_SLOT +
@@ -163,7 +193,9 @@ static void st_opener(uint64_t *seed, int slot, void *buf, void *back)
 		} else {
 			n = pread(fd, back, len, off);
 		}
-		if (n >= 0 && n != (ssize_t)len) {
+		if (gone) {
+			st_count_gone(n, len, errno);
+		} else if (n >= 0 && n != (ssize_t)len) {
 			t_note("short I/O: %zd of %zu bytes at %lld", n, len,
 			       (long long)off);
 			st_count(ST_IO, -1, EIO, 0, 0);
@@ -179,6 +211,32 @@ static void st_opener(uint64_t *seed, int slot, void *buf, void *back)
 	}
 	usleep(st_rand(seed) % 2000);
 	st_count(ST_CLOSE, close(fd), errno, 0, 0);
+}
+
+/* Write @val to the null_blk's power file; count a failure. */
+static int st_power(const char *val)
+{
+	char path[256];
+	int fd, ret = -1;
+
+	snprintf(path, sizeof(path), "%s/power", st_nullb);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ret = write(fd, val, 1) == 1 ? 0 : -1;
+		close(fd);
+	}
+	if (ret)
+		st_count(ST_POWER, -1, errno, 0, 0);
+	return ret;
+}
+
+static void st_remover(uint64_t *seed)
+{
+	usleep(20000 + st_rand(seed) % 80000);
+	if (!st_power("0"))
+		atomic_fetch_add(&st->calls[ST_POWER][0], 1);
+	usleep(st_rand(seed) % 50000);
+	st_power("1");
 }
 
 /* A module call that must fail: count it; a success is a failure. */
@@ -232,17 +290,22 @@ static void st_worker(int id)
 	uint64_t seed = st_seed * 0x9e3779b97f4a7c15ULL + id + 1;
 	void *buf = t_alloc(ST_MAXIO, 4096);
 	void *back = t_alloc(ST_MAXIO, 4096);
+	int ctl = t_ctl_open();
 
 	while (!atomic_load(&st->stop)) {
 		if (id < ST_BINDERS)
 			st_binder(&seed);
 		else if (id < ST_BINDERS + ST_OPENERS)
-			st_opener(&seed, id - ST_BINDERS, buf, back);
+			st_opener(&seed, id - ST_BINDERS, ctl, buf, back);
 		else if (id == ST_BINDERS + ST_OPENERS)
 			st_module();
-		else
+		else if (id == ST_BINDERS + ST_OPENERS + 1)
 			st_sysfs(&seed);
+		else
+			st_remover(&seed);
 	}
+	if (id == ST_BINDERS + ST_OPENERS + 2)
+		st_power("1");
 	_exit(0);
 }
 
@@ -297,13 +360,17 @@ static void st_report(void)
 				continue;
 			total += n;
 			len += snprintf(line + len, sizeof(line) - len,
-					" %ld %s", n, e ? t_errname(e) : "ok");
+					" %ld %s", n, !e ? "ok" :
+					e == ST_SHORT ? "short" : t_errname(e));
 			if (len >= (int)sizeof(line))
 				break;
 		}
 		t_note("%s", line);
 	}
 	printf("# figure: ops %ld\n", total);
+	if (st_nullb)
+		printf("# figure: faults_injected %ld\n",
+		       atomic_load(&st->calls[ST_POWER][0]));
 	printf("# figure: bytes_verified %lld\n",
 	       (long long)atomic_load(&st->verified));
 }
@@ -311,8 +378,8 @@ static void st_report(void)
 int main(int argc, char **argv)
 {
 	unsigned int seconds = 5;
-	pid_t pids[ST_WORKERS];
-	int opt, ctl, i, m, all_exited = 1;
+	pid_t pids[ST_WORKERS + 1];
+	int opt, ctl, i, m, nworkers = ST_WORKERS, all_exited = 1;
 	double deadline;
 
 	while ((opt = getopt(argc, argv, "s:S:")) != -1) {
@@ -327,11 +394,26 @@ int main(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (argc - optind != 3)
+	if (argc - optind != 3 && argc - optind != 4)
 		goto usage;
 	st_ko = argv[optind];
 	st_devs[0] = t_rdev(argv[optind + 1]);
 	st_devs[1] = t_rdev(argv[optind + 2]);
+	if (argc - optind == 4) {
+		char path[320], devnum[32];
+		unsigned int maj, min;
+
+		/* the disk comes and goes: take its number from sysfs */
+		st_nullb = argv[optind + 3];
+		snprintf(path, sizeof(path), "/sys/block/%s/dev",
+			 strrchr(st_nullb, '/') + 1);
+		if (t_read_text(path, devnum, sizeof(devnum)) < 0 ||
+		    sscanf(devnum, "%u:%u", &maj, &min) != 2)
+			t_fatal("read %s", path);
+		st_devs[2] = makedev(maj, min);
+		st_ndevs = 3;
+		nworkers++;
+	}
 
 	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -340,11 +422,11 @@ int main(int argc, char **argv)
 	st_make_nodes();
 	ctl = t_ctl_open();
 	t_bind_path(ctl, ST_ANCHOR, argv[optind + 1]);
-	t_note("%d processes for %u s, seed %llu", ST_WORKERS, seconds,
+	t_note("%d processes for %u s, seed %llu", nworkers, seconds,
 	       (unsigned long long)st_seed);
 
 	fflush(stdout);
-	for (i = 0; i < ST_WORKERS; i++) {
+	for (i = 0; i < nworkers; i++) {
 		pids[i] = fork();
 		if (pids[i] < 0)
 			t_fatal("fork");
@@ -354,10 +436,10 @@ int main(int argc, char **argv)
 	sleep(seconds);
 	atomic_store(&st->stop, 1);
 	deadline = t_now_ms() + 30000;
-	for (i = 0; i < ST_WORKERS; i++)
+	for (i = 0; i < nworkers; i++)
 		all_exited &= st_reap(pids[i], deadline);
 	t_ok(all_exited, "all %d processes exited within 30 s of the end",
-	     ST_WORKERS);
+	     nworkers);
 
 	st_report();
 	t_ok(!atomic_load(&st->unexpected),
@@ -376,6 +458,6 @@ int main(int argc, char **argv)
 	return t_done();
 
 usage:
-	fprintf(stderr, "usage: storm [-s SECONDS] [-S SEED] RAW_KO BLOCKDEV_A BLOCKDEV_B\n");
+	fprintf(stderr, "usage: storm [-s SECONDS] [-S SEED] RAW_KO BLOCKDEV_A BLOCKDEV_B [NULLB_C]\n");
 	return 64;
 }

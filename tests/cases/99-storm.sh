@@ -3,8 +3,9 @@
 #
 # Lifecycle races (tests/storm.c): bind, unbind, query, open, I/O, close,
 # sysfs reads, rmmod and insmod attempts from eight processes at once on
-# two null_blk disks, 5 s (60 s with RAW_LONG=1 on the kernel command
-# line).  rmmod must be refused all along, while minors are bound or open;
+# two null_blk disks, while a ninth powers a third null_blk off and on
+# (its disk deleted and made again) with minors bound to it too; 5 s (60 s
+# with RAW_LONG=1 on the kernel command line).  rmmod must be refused all along, while minors are bound or open;
 # afterwards every minor unbinds, rmmod works, and after a reload a bind
 # and fio's verified writes work.
 # shellcheck source=tests/lib/guest.sh
@@ -21,7 +22,8 @@ hung_old=$(t_cat $hung)
 raw_load
 a=$(nullb_create a 16) || t_fatal "create null_blk a"
 b=$(nullb_create b 16) || t_fatal "create null_blk b"
-t_prog storm -s $secs "$ko" "$a" "$b"
+nullb_create c 16 >/dev/null || t_fatal "create null_blk c"
+t_prog storm -s $secs "$ko" "$a" "$b" "$(nullb_dir c)"
 check "refcnt 0 after the storm" test "$(raw_refcnt)" = 0
 check "rmmod raw works after the storm" rmmod raw
 
