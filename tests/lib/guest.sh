@@ -70,18 +70,17 @@ t_prog()
 t_wait_pid()
 {
 	t_w=$(($2 * 10))
-	while [ "$t_w" -gt 0 ]; do
-		t_st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || break
-		[ "${t_st%% *}" != Z ] || break
+	while t_st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) &&
+		[ "${t_st%% *}" != Z ]; do
+		if [ "$t_w" -eq 0 ]; then
+			note "pid $1 still running after $2 s, in the kernel at:"
+			sed 's/^/#   /' "/proc/$1/stack" 2>/dev/null
+			kill -9 "$1" 2>/dev/null
+			return 124
+		fi
 		t_w=$((t_w - 1))
 		sleep 0.1
 	done
-	if [ "$t_w" -eq 0 ]; then
-		note "pid $1 still running after $2 s, in the kernel at:"
-		sed 's/^/#   /' "/proc/$1/stack" 2>/dev/null
-		kill -9 "$1" 2>/dev/null
-		return 124
-	fi
 	wait "$1"
 }
 
