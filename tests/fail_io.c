@@ -12,13 +12,15 @@
  *
  * load: every thread writes its region and reads it back; once all have,
  * READYFILE is created and each thread loops writing a random 64 KiB block
- * of its region and reading it back, while the case makes the device fail
- * from outside (a dm table of errors, the device deleted).  A thread stops
- * after FA_FAILS failed calls in a row.  Asserted: every read that returns
- * data returns the pattern; every failure is EIO, ENXIO or ENODEV, or a
- * short count, or (for a write) ENOSPC: a deleted disk's capacity drops to
- * 0, and then reads return 0 and writes fail as past the end; every thread sees the failure within SECONDS (default 30)
- * of READYFILE; no call stays in the kernel longer than FA_STUCK_MS.
+ * of its region and reading it back (then pausing 2 ms), while the case
+ * makes the device fail from outside (a dm table of errors, the device
+ * deleted).  A thread stops after FA_FAILS failed calls in a row.
+ * Asserted: every read that returns data returns the pattern; every
+ * failure is EIO, ENXIO or ENODEV, or a short count, or (for a write)
+ * ENOSPC: a deleted disk's capacity drops to 0, and then reads return 0
+ * and writes fail as past the end; every thread sees the failure within
+ * SECONDS (default 60) of READYFILE; no call stays in the kernel longer
+ * than FA_STUCK_MS.
  * Printed: the errnos seen, and "# figure: bytes_verified N".
  *
  * check: every thread reads its region and checks it: what the load wrote
@@ -41,8 +43,9 @@
 #define FA_BLOCK	(64 << 10)
 #define FA_MAX_THREADS	16
 #define FA_FAILS	4		/* failed calls in a row that end a thread */
-#define FA_STUCK_MS	30000		/* longest a call may take */
+#define FA_STUCK_MS	60000		/* longest a call may take */
 #define FA_NERR		256
+#define FA_PAUSE_US	2000		/* after each good write and read */
 
 struct fa_thread {
 	pthread_t tid;
@@ -149,6 +152,8 @@ static void *fa_worker(void *arg)
 		t_fill(wbuf, FA_BLOCK, off, FA_SEED);
 		if (fa_call(t, fd, wbuf, off, 1) && fa_call(t, fd, rbuf, off, 0)) {
 			fails = 0;
+			/* leave the CPU to whoever makes the device fail */
+			usleep(FA_PAUSE_US);
 			continue;
 		}
 		fails++;
@@ -223,7 +228,7 @@ static int fa_usage(void)
 int main(int argc, char **argv)
 {
 	const char *ready = NULL;
-	unsigned int seconds = 30, i, prefilled = 0, failed = 0;
+	unsigned int seconds = 60, i, prefilled = 0, failed = 0;
 	int opt, fd;
 
 	if (argc < 2)
