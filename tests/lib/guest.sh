@@ -64,6 +64,26 @@ t_prog()
 	return 1
 }
 
+# t_wait_pid PID SECS: wait up to SECS seconds for the background child
+# PID; returns its exit status, or 124 after printing its kernel stack and
+# killing it when it is still running then.
+t_wait_pid()
+{
+	t_w=$(($2 * 10))
+	while t_st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) &&
+		[ "${t_st%% *}" != Z ]; do
+		if [ "$t_w" -eq 0 ]; then
+			note "pid $1 still running after $2 s, in the kernel at:"
+			sed 's/^/#   /' "/proc/$1/stack" 2>/dev/null
+			kill -9 "$1" 2>/dev/null
+			return 124
+		fi
+		t_w=$((t_w - 1))
+		sleep 0.1
+	done
+	wait "$1"
+}
+
 # Read one line of a file, or nothing.
 t_cat() { cat "$1" 2>/dev/null; }
 
@@ -135,6 +155,26 @@ nullb_remove()
 	[ -d "$t_nb" ] || return 0
 	echo 0 >"$t_nb/power" 2>/dev/null
 	rmdir "$t_nb"
+}
+
+# sdebug_disk: wait up to 10 s for a scsi_debug disk to appear; prints
+# its /dev path (the last one, if several).
+sdebug_disk()
+{
+	t_i=0
+	while [ "$t_i" -lt 50 ]; do
+		t_i=$((t_i + 1))
+		t_sd=
+		for t_b in /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/*; do
+			[ -e "$t_b" ] && t_sd=/dev/${t_b##*/}
+		done
+		if [ -n "$t_sd" ] && [ -b "$t_sd" ]; then
+			echo "$t_sd"
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
 }
 
 # brd_load SIZE_MB: one RAM disk, /dev/ram0.

@@ -45,7 +45,7 @@ int t_ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-static const char *t_errname(int e)
+const char *t_errname(int e)
 {
 	static const struct { int e; const char *n; } names[] = {
 		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EIO, "EIO" },
@@ -54,7 +54,9 @@ static const char *t_errname(int e)
 		{ EINVAL, "EINVAL" }, { ENOTTY, "ENOTTY" }, { ENOSPC, "ENOSPC" },
 		{ EROFS, "EROFS" }, { EOPNOTSUPP, "EOPNOTSUPP" },
 		{ EAGAIN, "EAGAIN" }, { ENODATA, "ENODATA" },
-		{ ESPIPE, "ESPIPE" }, { EFBIG, "EFBIG" },
+		{ ESPIPE, "ESPIPE" }, { EFBIG, "EFBIG" }, { EEXIST, "EEXIST" },
+		{ ENOMEDIUM, "ENOMEDIUM" }, { ETIMEDOUT, "ETIMEDOUT" },
+		{ EINTR, "EINTR" },
 	};
 	size_t i;
 
