@@ -124,6 +124,22 @@ static inline bool raw_bdev_can_poll(struct block_device *bdev)
 }
 
 /**
+ * raw_bio_cache_any_context() - whether a bio from a bio_set's per-CPU cache
+ * may be put for the last time in any context
+ *
+ * 6.1 takes a cached bio (REQ_ALLOC_CACHE) back only in task context and
+ * warns elsewhere, so only polled bios, completed by their submitter, may
+ * use the cache there.  6.12 also takes them back in hard interrupts and
+ * frees the ones put elsewhere, so any bio may.
+ *
+ * Return: true if a bio that an interrupt may complete can use the cache.
+ */
+static inline bool raw_bio_cache_any_context(void)
+{
+	return RAW_KERNEL_AT_LEAST(6, 9);
+}
+
+/**
  * raw_discard_args() - read and check BLKDISCARD's argument as the block
  * device's own ioctl does
  * @bdev: the block device

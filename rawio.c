@@ -28,6 +28,7 @@
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/llist.h>
+#include <linux/moduleparam.h>
 #include <linux/pagemap.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -136,6 +137,15 @@ struct raw_sync_bio {
 };
 
 static struct bio_set raw_bio_set;
+
+/*
+ * Synchronous RWF_HIPRI requests are served as block/fops.c serves them, by
+ * interrupt, unless this asks raw to poll them on devices with poll queues.
+ */
+static bool raw_sync_poll;
+module_param_named(sync_poll, raw_sync_poll, bool, 0644);
+MODULE_PARM_DESC(sync_poll,
+		 "Poll synchronous RWF_HIPRI I/O on poll queues (default: no, interrupts as block O_DIRECT)");
 
 /*
  * Read bios whose pages lost their dirty bit during the I/O wait here for
@@ -398,8 +408,11 @@ static bool raw_iter_one_bio(struct iov_iter *iter)
  * writes are SYNC|IDLE, FUA when the caller wants data durability.  A HIPRI
  * request is polled where the queue can poll and the request fits one bio
  * (the poller tracks one); elsewhere interrupts complete it, and io_uring's
- * poll loop notices that all the same.  Polled asynchronous bios may come
- * from the per-CPU bio cache: their last put is in task context.
+ * poll loop notices that all the same.  A synchronous one is polled only
+ * with sync_poll set.  Asynchronous bios come from the
+ * per-CPU bio cache when the kiocb allows it and their last put may happen
+ * there: polled ones always (it is in task context), others where the
+ * kernel takes cached bios back in any context.
  */
 static blk_opf_t raw_bio_opf(struct kiocb *iocb, struct block_device *bdev,
 			     struct iov_iter *iter, bool sync)
@@ -414,11 +427,11 @@ static blk_opf_t raw_bio_opf(struct kiocb *iocb, struct block_device *bdev,
 			opf |= REQ_FUA;
 	}
 	if ((iocb->ki_flags & IOCB_HIPRI) && raw_bdev_can_poll(bdev) &&
-	    raw_iter_one_bio(iter)) {
+	    (!sync || READ_ONCE(raw_sync_poll)) && raw_iter_one_bio(iter))
 		opf |= REQ_POLLED;
-		if (!sync && (iocb->ki_flags & IOCB_ALLOC_CACHE))
-			opf |= REQ_ALLOC_CACHE;
-	}
+	if (!sync && (iocb->ki_flags & IOCB_ALLOC_CACHE) &&
+	    ((opf & REQ_POLLED) || raw_bio_cache_any_context()))
+		opf |= REQ_ALLOC_CACHE;
 	return opf;
 }
 

@@ -15,6 +15,8 @@
  *                   over polled reads and rise over interrupt-driven ones;
  *      --poll MS:   the device (null_blk irqmode=2) completes interrupt-
  *                   driven requests after MS ms, polled ones at once;
+ *    synchronous RWF_HIPRI reads are polled with raw's sync_poll=1 and
+ *    interrupt-driven with sync_poll=0 (the default, as block O_DIRECT);
  *  - last, a request over the pin bound, which io-wq serves.
  *
  * usage: async_uring [--poll nvme|MS] RAWDEV BLOCKDEV
@@ -364,6 +366,17 @@ static unsigned long long nvme_irqs(void)
 	return sum;
 }
 
+/* raw's switch for polling synchronous RWF_HIPRI requests. */
+static void set_sync_poll(int on)
+{
+	const char *path = "/sys/module/raw/parameters/sync_poll";
+	int pfd = open(path, O_WRONLY);
+
+	if (pfd < 0 || write(pfd, on ? "1" : "0", 1) != 1)
+		t_fatal("write %s", path);
+	close(pfd);
+}
+
 enum how { HOW_RING, HOW_HIPRI };
 
 /* @n reads of 4 KiB at depth 1 through @ring (or preadv2 RWF_HIPRI). */
@@ -415,7 +428,7 @@ static void check_poll(char *mem, const char *poll)
 	double delay = nvme ? 0 : (double)t_num(poll);
 	int n = nvme ? 400 : 40;
 	struct io_uring ring, plain;
-	double polled, fixed, hipri, irq;
+	double polled, fixed, hipri, hipri_irq, irq;
 
 	ring_init(&ring, 64, IORING_SETUP_IOPOLL);
 	t_ok(!round_trip(&ring, mem, 5 * MIB, 0, 31),
@@ -428,14 +441,17 @@ static void check_poll(char *mem, const char *poll)
 	ring_init(&plain, 8, 0);
 	polled = measure(&ring, HOW_RING, 0, mem, n, nvme);
 	fixed = measure(&ring, HOW_RING, 1, mem, n, nvme);
+	set_sync_poll(1);
 	hipri = measure(NULL, HOW_HIPRI, 0, mem, n, nvme);
+	set_sync_poll(0);
+	hipri_irq = measure(NULL, HOW_HIPRI, 0, mem, nvme ? n : n / 4, nvme);
 	irq = measure(&plain, HOW_RING, 0, mem, nvme ? n : n / 4, nvme);
 	io_uring_queue_exit(&plain);
 	io_uring_queue_exit(&ring);
 
 	if (nvme) {
-		t_note("nvme interrupts over %d reads: IOPOLL %.0f, IOPOLL fixed %.0f, RWF_HIPRI %.0f, interrupt-driven %.0f",
-		       n, polled, fixed, hipri, irq);
+		t_note("nvme interrupts over %d reads: IOPOLL %.0f, IOPOLL fixed %.0f, RWF_HIPRI %.0f (sync_poll=1) %.0f (sync_poll=0), interrupt-driven %.0f",
+		       n, polled, fixed, hipri, hipri_irq, irq);
 		t_ok(irq >= n / 2,
 		     "interrupt-driven reads raise nvme interrupts (%.0f for %d)",
 		     irq, n);
@@ -443,12 +459,15 @@ static void check_poll(char *mem, const char *poll)
 		     "IOPOLL reads complete without interrupts (%.0f, %.0f for %d)",
 		     polled, fixed, n);
 		t_ok(hipri < n / 8,
-		     "preadv2 RWF_HIPRI completes without interrupts (%.0f for %d)",
+		     "preadv2 RWF_HIPRI with sync_poll=1 completes without interrupts (%.0f for %d)",
 		     hipri, n);
+		t_ok(hipri_irq >= n / 2,
+		     "preadv2 RWF_HIPRI with sync_poll=0 is interrupt-driven (%.0f for %d)",
+		     hipri_irq, n);
 		return;
 	}
-	t_note("ms for %d reads: IOPOLL %.0f, IOPOLL fixed %.0f, RWF_HIPRI %.0f; %d interrupt-driven: %.0f",
-	       n, polled, fixed, hipri, n / 4, irq);
+	t_note("ms for %d reads: IOPOLL %.0f, IOPOLL fixed %.0f, RWF_HIPRI (sync_poll=1) %.0f; %d RWF_HIPRI (sync_poll=0): %.0f, interrupt-driven: %.0f",
+	       n, polled, fixed, hipri, n / 4, hipri_irq, irq);
 	t_ok(irq >= n / 4 * delay,
 	     "interrupt-driven reads take the device delay (%.0f ms for %d)",
 	     irq, n / 4);
@@ -456,8 +475,11 @@ static void check_poll(char *mem, const char *poll)
 	     "IOPOLL reads complete when polled, not after the delay (%.0f, %.0f ms for %d)",
 	     polled, fixed, n);
 	t_ok(hipri < n * delay / 4,
-	     "preadv2 RWF_HIPRI completes when polled (%.0f ms for %d)", hipri,
-	     n);
+	     "preadv2 RWF_HIPRI with sync_poll=1 completes when polled (%.0f ms for %d)",
+	     hipri, n);
+	t_ok(hipri_irq >= n / 4 * delay,
+	     "preadv2 RWF_HIPRI with sync_poll=0 takes the device delay (%.0f ms for %d)",
+	     hipri_irq, n / 4);
 }
 
 int main(int argc, char **argv)

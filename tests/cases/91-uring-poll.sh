@@ -4,7 +4,8 @@
 # io_uring through rawN (tests/async_uring.c): plain and registered buffers
 # and files, issue without io-wq workers, pages_pinned unmoved by fixed
 # buffers, errors, RWF_NOWAIT/RWF_DSYNC/RWF_HIPRI, and IORING_SETUP_IOPOLL
-# with proof that polled requests complete without interrupts:
+# with proof that polled requests complete without interrupts (RWF_HIPRI
+# with raw.sync_poll=1; interrupt-driven with sync_poll=0):
 #  - null_blk with a poll queue and irqmode=2 (timer): interrupt-driven
 #    requests take completion_nsec, polled ones complete when polled;
 #  - the rig's NVMe disk (nvme.poll_queues=2): the nvme interrupt counts in
