@@ -27,6 +27,11 @@ int t_errno2(long ret, int want1, int want2, const char *fmt, ...) T_FMT(4, 5);
 /* Expect @ret == @want; reports errno when @ret is -1. */
 int t_ret(long long ret, long long want, const char *fmt, ...) T_FMT(3, 4);
 void t_note(const char *fmt, ...) T_FMT(1, 2);
+/*
+ * "# figure: KEY N": a count tests/run sums per kernel for the suite's
+ * summary (keys in Documentation/testing.rst, "Figures").
+ */
+void t_figure(const char *key, unsigned long long n);
 /* Print "not ok - <msg>: <strerror>" (if errno set) and exit 1. */
 void t_fatal(const char *fmt, ...) T_FMT(1, 2) __attribute__((noreturn));
 /* Exit status for main: 0 if every assertion passed. */
