@@ -33,7 +33,8 @@ RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	scripts/bench-guest tests/lib/pmem.sh \
 	scripts/debug-kernel tests/debug/run tests/debug/lib.sh \
 	tests/debug/kunit.sh tests/debug/inject-unpin \
-	$(wildcard tests/debug/cases/*.sh) tests/kunit/build
+	$(wildcard tests/debug/cases/*.sh) tests/kunit/build \
+	scripts/soak $(wildcard tests/soak/*.sh)
 KVER ?= 6.12
 CMD ?= /tests/run-guest
 
@@ -95,5 +96,10 @@ debug-kernel:
 check-debug: debug-kernel
 	tests/debug/run
 
+# fio verify through rawN for RAW_SOAK_MINUTES (default 10) minutes, every
+# engine at once, both kernels side by side (opt-in; Documentation/faults.rst).
+soak:
+	scripts/soak $(KVERS)
+
 .PHONY: setup build-check sparse checkpatch shellcheck test check vm demo \
-	rig-selftest bench bench-quick debug-kernel check-debug dkms-check
+	rig-selftest bench bench-quick debug-kernel check-debug dkms-check soak

@@ -5,10 +5,12 @@
  * read-only, unmapped and VM_PFNMAP/VM_IO memory (EFAULT or EINVAL, nothing
  * transferred); a buffer unmapped by another thread during a large read.
  *
- * usage: fault_buffers BLOCKDEV [PFNMAP_FILE...]
+ * usage: fault_buffers BLOCKDEV [[rw:]PFNMAP_FILE...]
  * BLOCKDEV: 512-byte blocks, at least 96 MiB, overwritten.  Each
  * PFNMAP_FILE (a PCI BAR's sysfs resource file, /dev/mem) is mapped and
- * tried as a buffer where it can be mapped.  raw loaded, minor 1 unbound.
+ * tried as the source of a write where it can be mapped; as the
+ * destination of a read too if it is /dev/mem or given as rw:PATH (a BAR
+ * whose writes are harmless).  raw loaded, minor 1 unbound.
  */
 #define _GNU_SOURCE
 #include "lib/rawtest.h"
@@ -175,17 +177,56 @@ static void fb_bad_memory(void)
 }
 
 /*
+ * The VmFlags line of the mapping at @addr in /proc/self/smaps into @flags
+ * (" rd wr ... io pf ..."); -1 if not found.
+ */
+static int fb_vm_flags(const void *addr, char *flags, size_t size)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int in = 0, found = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char perms[8];
+
+		/* a mapping's header: "lo-hi perms offset dev inode path" */
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3) {
+			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+		} else if (in && !strncmp(line, "VmFlags:", 8)) {
+			size_t len = strcspn(line + 8, "\n");
+
+			if (len >= size)
+				len = size - 1;
+			memcpy(flags, line + 8, len);
+			flags[len] = '\0';
+			found = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
  * Memory without struct pages: pinning must fail, and the I/O with it.
  * The write (device <- mapping) only reads the mapping; a read into it is
- * tried only on /dev/mem's first page (low memory the kernel reserves), not
- * on a device's registers.
+ * tried only where a stray store is harmless: /dev/mem's first page (low
+ * memory the kernel reserves) and files the caller marks rw: (the
+ * registers of QEMU's pci-testdev only count writes).
  */
-static void fb_pfnmap(const char *path)
+static void fb_pfnmap(const char *arg)
 {
+	int try_read = !strncmp(arg, "rw:", 3);
+	const char *path = try_read ? arg + 3 : arg;
 	int rfd = open(path, O_RDWR | O_SYNC);
-	int is_mem = !strcmp(path, "/dev/mem");
+	char flags[256];
 	unsigned char *m;
 	ssize_t n;
+
+	try_read |= !strcmp(path, "/dev/mem");
 
 	if (rfd < 0) {
 		t_note("%s: %s: skipped", path, strerror(errno));
@@ -197,6 +238,10 @@ static void fb_pfnmap(const char *path)
 		close(rfd);
 		return;
 	}
+	if (fb_vm_flags(m, flags, sizeof(flags)))
+		t_fatal("%s: no VmFlags for the mapping in smaps", path);
+	t_ok(strstr(flags, " io") && strstr(flags, " pf"),
+	     "%s is mapped VM_IO|VM_PFNMAP (VmFlags:%s)", path, flags);
 	{
 		unsigned char *b = t_map(4096);
 
@@ -205,14 +250,15 @@ static void fb_pfnmap(const char *path)
 		t_unmap(b, 4096);
 	}
 	n = pwrite(fd, m, 4096, 52 * MB);
-	t_errno2(n, EFAULT, EINVAL, "write from a VM_PFNMAP mapping of %s",
-		 path);
+	t_errno2(n, EFAULT, EINVAL, "write from a VM_PFNMAP mapping of %s "
+		 "(%s)", path, n < 0 ? strerror(errno) : "no error");
 	t_ok(fb_device_holds(52 * MB, 4096, 0xe2),
 	     "the device is unchanged by it");
-	if (is_mem) {
+	if (try_read) {
 		n = pread(fd, m, 4096, 52 * MB);
 		t_errno2(n, EFAULT, EINVAL,
-			 "read into a VM_PFNMAP mapping of %s", path);
+			 "read into a VM_PFNMAP mapping of %s (%s)", path,
+			 n < 0 ? strerror(errno) : "no error");
 	}
 	munmap(m, 4096);
 	close(rfd);

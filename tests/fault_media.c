@@ -185,6 +185,7 @@ int main(int argc, char **argv)
 			       "after the failed writes");
 		nfail++;
 	}
+	t_figure("faults_injected", fm_errors() - e0);
 	t_ret(fm_errors() - e0, nfail, "errors counter rose by %llu", nfail);
 
 	close(fd);

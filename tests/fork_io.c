@@ -225,6 +225,10 @@ int main(int argc, char **argv)
 	t_ok(atomic_load(&fi_errors) == 0, "%s: every call transferred all "
 	     "its bytes", path);
 	if (!odirect) {
+		/* every read and every write's read back was compared */
+		t_figure("bytes_verified",
+			 (atomic_load(&fi_reads) + atomic_load(&fi_writes)) *
+			 (unsigned long long)fi_half);
 		t_ok(atomic_load(&fi_bad_reads) == 0,
 		     "raw reads keep the device's data across fork");
 		t_ok(atomic_load(&fi_bad_writes) == 0,

@@ -334,6 +334,7 @@ int main(int argc, char **argv)
 	}
 	t_note("%lu ioctl cases (%zu-bit caller, seed %#" PRIx64 "), "
 	       "%lu wrong", n, sizeof(long) * 8, seed0, fz_bad);
+	t_figure("cases_run", n);
 	t_ok(fz_bad == 0, "every ioctl returned a sane result");
 	close(fd);
 	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");

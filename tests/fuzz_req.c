@@ -412,6 +412,7 @@ int main(int argc, char **argv)
 	t_note("%lu request cases (seed %#" PRIx64 "): %lu valid, %lu reads "
 	       "verified, %lu wrong", cases, seed0, fr_valid, fr_verified,
 	       fr_bad);
+	t_figure("cases_run", cases);
 	t_ok(fr_bad == 0, "every request returned a sane result");
 	close(fd);
 	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");

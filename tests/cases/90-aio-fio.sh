@@ -4,7 +4,10 @@
 # fio verify (crc32c, verify_fatal) through /dev/raw/rawN with libaio and
 # io_uring, mixed random reads and writes, on null_blk (memory_backed), brd,
 # the rig's virtio-blk and NVMe disks. Each job of a run writes and checks
-# its own region (offset_increment), so numjobs > 1 cannot overlap.
+# its own region, so numjobs > 1 cannot overlap: a job section of its own
+# with offset= and filesize= (fio sizes a character device by size=, so
+# numjobs with offset_increment gave every job but the first no I/O at
+# all); each job must write something.
 #
 # The default run is a sample of the matrix that covers each engine on each
 # backing, iodepth 1 and 128, numjobs 1 and 4, bs 512 and 1 MiB and a mix of
@@ -18,14 +21,14 @@
 
 log=/tmp/90-fio.log
 
-# Bytes per job for a block size: a few thousand small I/Os at most.
+# MiB per job for a block size: a few thousand small I/Os at most.
 job_size()
 {
 	case $1 in
-	512) echo 1M ;;
-	4k) echo 4M ;;
-	64k) echo 16M ;;
-	*) echo 24M ;;
+	512) echo 1 ;;
+	4k) echo 4 ;;
+	64k) echo 16 ;;
+	*) echo 24 ;;
 	esac
 }
 
@@ -40,16 +43,26 @@ fio_verify()
 	*) f_bs="--bs=$5" ;;
 	esac
 	f_desc="fio $2 ${7:-} iodepth=$3 numjobs=$4 bs=$5 rw=$6 on $backing"
-	# shellcheck disable=SC2086 # f_bs and f_poll are option lists
-	if fio --name=raw --filename="$1" --ioengine="$2" --iodepth="$3" \
-		--numjobs="$4" $f_bs --rw="$6" --rwmixread=50 $f_poll \
-		--size="$f_size" --offset_increment="$f_size" \
+	f_jobs='' f_i=0
+	while [ $f_i -lt "$4" ]; do
+		f_jobs="$f_jobs --name=raw$f_i --offset=$((f_i * f_size))M"
+		f_jobs="$f_jobs --filesize=$(((f_i + 1) * f_size))M"
+		f_i=$((f_i + 1))
+	done
+	# shellcheck disable=SC2086 # f_bs, f_poll and f_jobs are option lists
+	fio --filename="$1" --ioengine="$2" --iodepth="$3" \
+		$f_bs --rw="$6" --rwmixread=50 $f_poll \
 		--direct=1 --iomem_align=4096 --verify=crc32c \
-		--verify_fatal=1 --do_verify=1 --group_reporting \
-		--output-format=terse >"$log" 2>&1; then
+		--verify_fatal=1 --do_verify=1 \
+		--output-format=terse $f_jobs >"$log" 2>&1
+	f_rc=$?
+	# terse v3: field 5 error, 47 KiB written
+	f_idle=$(awk -F';' '/^3;/ { n++; e += ($5 != 0 || $47 == 0) }
+		END { print e + ('"$4"' - n) }' "$log")
+	if [ $f_rc -eq 0 ] && [ "$f_idle" -eq 0 ]; then
 		ok "$f_desc"
 	else
-		notok "$f_desc (fio exit $?)"
+		notok "$f_desc (fio exit $f_rc, $f_idle jobs failed or wrote nothing)"
 		grep -v '^3;' "$log" | head -n 15 | sed 's/^/# /'
 	fi
 }

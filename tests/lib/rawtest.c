@@ -140,6 +140,11 @@ void t_note(const char *fmt, ...)
 	fflush(stdout);
 }
 
+void t_figure(const char *key, unsigned long long n)
+{
+	t_note("figure: %s %llu", key, n);
+}
+
 void t_fatal(const char *fmt, ...)
 {
 	int err = errno;

@@ -29,6 +29,11 @@ int t_ret(long long ret, long long want, const char *fmt, ...) T_FMT(3, 4);
 void t_note(const char *fmt, ...) T_FMT(1, 2);
 /* The symbolic name of an errno value ("EIO"), or "E?". */
 const char *t_errname(int e);
+/*
+ * "# figure: KEY N": a count tests/run sums per kernel for the suite's
+ * summary (keys in Documentation/testing.rst, "Figures").
+ */
+void t_figure(const char *key, unsigned long long n);
 /* Print "not ok - <msg>: <strerror>" (if errno set) and exit 1. */
 void t_fatal(const char *fmt, ...) T_FMT(1, 2) __attribute__((noreturn));
 /* Exit status for main: 0 if every assertion passed. */
