@@ -32,7 +32,7 @@ RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	tests/rig/selftest tests/rig/broken.sh .ci/run scripts/bench \
 	scripts/bench-guest tests/lib/pmem.sh \
 	scripts/debug-kernel tests/debug/run tests/debug/lib.sh \
-	tests/debug/kunit.sh tests/debug/inject-unpin \
+	tests/debug/kunit.sh tests/debug/inject-unpin tests/debug/inject-lockorder \
 	$(wildcard tests/debug/cases/*.sh) tests/kunit/build \
 	scripts/soak $(wildcard tests/soak/*.sh)
 KVER ?= 6.12

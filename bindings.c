@@ -21,6 +21,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <kunit/visibility.h>
 
 #include "include/uapi/raw.h"
 #include "dax.h"
@@ -30,7 +31,8 @@
 
 static unsigned int max_raw_minors = 256;
 
-static int raw_max_minors_set(const char *val, const struct kernel_param *kp)
+VISIBLE_IF_KUNIT int raw_max_minors_set(const char *val,
+					const struct kernel_param *kp)
 {
 	unsigned int n;
 	int ret;
@@ -45,6 +47,7 @@ static int raw_max_minors_set(const char *val, const struct kernel_param *kp)
 	}
 	return param_set_uint(val, kp);
 }
+EXPORT_SYMBOL_IF_KUNIT(raw_max_minors_set);
 
 static const struct kernel_param_ops raw_max_minors_ops = {
 	.set = raw_max_minors_set,
@@ -142,6 +145,7 @@ out_unlock:
 	mutex_unlock(&raw_mutex);
 	return ret ? ERR_PTR(ret) : m;
 }
+EXPORT_SYMBOL_IF_KUNIT(raw_minor_open);
 
 void raw_minor_release(struct raw_minor *m, struct raw_bdev *rb)
 {
@@ -151,6 +155,7 @@ void raw_minor_release(struct raw_minor *m, struct raw_bdev *rb)
 	raw_bdev_release(rb);
 	mutex_unlock(&raw_mutex);
 }
+EXPORT_SYMBOL_IF_KUNIT(raw_minor_release);
 
 struct raw_stats __percpu *raw_minor_stats(struct raw_minor *m)
 {
@@ -257,8 +262,8 @@ static int raw_ctl_request(unsigned int cmd, struct raw_config_request *rq)
 	return 0;
 }
 
-static long raw_ctl_ioctl(struct file *file, unsigned int cmd,
-			  unsigned long arg)
+VISIBLE_IF_KUNIT long raw_ctl_ioctl(struct file *file, unsigned int cmd,
+				    unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
 	struct raw_config_request rq;
@@ -273,6 +278,7 @@ static long raw_ctl_ioctl(struct file *file, unsigned int cmd,
 		return -EFAULT;
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(raw_ctl_ioctl);
 
 #ifdef CONFIG_COMPAT
 /* struct raw_config_request as a 32-bit caller lays it out: 20 bytes. */
@@ -282,8 +288,8 @@ struct raw_config_request32 {
 	compat_u64 block_minor;
 };
 
-static long raw_ctl_compat_ioctl(struct file *file, unsigned int cmd,
-				 unsigned long arg)
+VISIBLE_IF_KUNIT long raw_ctl_compat_ioctl(struct file *file, unsigned int cmd,
+					   unsigned long arg)
 {
 	struct raw_config_request32 __user *argp = compat_ptr(arg);
 	struct raw_config_request32 rq32;
@@ -306,6 +312,7 @@ static long raw_ctl_compat_ioctl(struct file *file, unsigned int cmd,
 		return -EFAULT;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(raw_ctl_compat_ioctl);
 #endif
 
 static const struct file_operations raw_ctl_fops = {

@@ -84,6 +84,52 @@ struct raw_dax;
  */
 const struct raw_dax *raw_minor_dax(struct raw_minor *m);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/*
+ * bindings.c's own entry points, static unless the kernel has KUnit; then
+ * exported (EXPORT_SYMBOL_IF_KUNIT()) for the tests in tests/kunit/.
+ */
+struct kernel_param;
+
+/**
+ * raw_max_minors_set() - the setter of the max_raw_minors parameter
+ * @val: the value given, as text
+ * @kp: the parameter; its unsigned int is set when @val is valid
+ *
+ * Context: process context.
+ * Return: 0, or -EINVAL when @val is not a number in 1..65536, -ERANGE
+ * when it is one beyond UINT_MAX (the parameter is then left alone).
+ */
+int raw_max_minors_set(const char *val, const struct kernel_param *kp);
+
+/**
+ * raw_ctl_ioctl() - RAW_SETBIND and RAW_GETBIND on /dev/raw/rawctl
+ * @file: the control device's file (unused)
+ * @cmd: the ioctl
+ * @arg: user address of a struct raw_config_request
+ *
+ * Context: process context, may sleep; takes the binding mutex.
+ * Return: 0, or -ENOTTY (another @cmd), -EFAULT, -EINVAL (a minor out of
+ * range or a device number dev_t cannot hold), -EPERM (RAW_SETBIND without
+ * CAP_SYS_ADMIN), -EBUSY (rebinding an open minor) or -ENOMEM.
+ */
+long raw_ctl_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+#ifdef CONFIG_COMPAT
+/**
+ * raw_ctl_compat_ioctl() - raw_ctl_ioctl() for a 32-bit caller
+ * @file: the control device's file (unused)
+ * @cmd: the ioctl
+ * @arg: user address of the 20-byte i386 layout of the request
+ *
+ * Context: process context, may sleep; takes the binding mutex.
+ * Return: as raw_ctl_ioctl().
+ */
+long raw_ctl_compat_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg);
+#endif
+#endif
+
 /* rawio.c: file operations of /dev/raw/rawN and the engine's setup. */
 extern const struct file_operations raw_fops;
 

@@ -6,14 +6,21 @@
 # suites on load, and turn the KTAP results in debugfs into the rig's
 # "ok - ..." / "not ok - ..." lines. Loading a KUnit module taints the
 # kernel with N; tests/debug/run expects that of this guest only.
+# The raw_bind suite calls into raw.ko and binds minors to /dev/nullb0:
+# raw is loaded first with its default max_raw_minors, null_blk with one
+# device, and raw must unload afterwards (no binding left behind).
 
 res=/sys/kernel/debug/kunit
 failed=0
+if ! modprobe null_blk nr_devices=1 || ! modprobe raw; then
+	echo "not ok - modprobe null_blk and raw"
+	exit 1
+fi
 if ! modprobe raw_kunit; then
 	echo "not ok - modprobe raw_kunit"
 	exit 1
 fi
-for suite in raw_pin raw_abi; do
+for suite in raw_pin raw_abi raw_bind; do
 	if [ ! -f $res/$suite/results ]; then
 		echo "not ok - kunit suite $suite ran (no $res/$suite/results)"
 		failed=1
@@ -32,4 +39,10 @@ for suite in raw_pin raw_abi; do
 	fi
 done
 rmmod raw_kunit || { echo "not ok - rmmod raw_kunit"; failed=1; }
+if rmmod raw; then
+	echo "ok - raw unloads after the KUnit tests (nothing left bound)"
+else
+	echo "not ok - raw unloads after the KUnit tests (nothing left bound)"
+	failed=1
+fi
 exit $failed
