@@ -191,6 +191,21 @@ static inline int raw_discard_args(struct block_device *bdev, bool write,
 }
 
 /**
+ * raw_dax_supported() - whether the kernel has the DAX calls raw uses
+ *
+ * fs_dax_get_by_bdev() finds DAX devices only with CONFIG_FS_DAX (a stub
+ * returns NULL without it), and dax_direct_access() exists only then.
+ * Debian's kernels have it; a small custom kernel, such as the debug
+ * tier's, may not, and raw then sends bios to every device.
+ *
+ * Return: true if the DAX path can be built and used.
+ */
+static inline bool raw_dax_supported(void)
+{
+	return IS_ENABLED(CONFIG_FS_DAX);
+}
+
+/**
  * raw_dax_access_poisoned() - whether dax_direct_access() refused known-bad
  * blocks
  * @ret: what dax_direct_access() returned

@@ -36,6 +36,7 @@
 #include <linux/slab.h>
 #include <linux/srcu.h>
 
+#include "compat.h"
 #include "dax.h"
 #include "raw.h"
 
@@ -282,6 +283,9 @@ static ssize_t raw_dax_copy(const struct raw_dax *rd, loff_t pos,
 	ssize_t ret = -EIO;
 	int idx;
 
+	/* Nothing attaches without it; this drops the calls from the build. */
+	if (!raw_dax_supported())
+		return -EOPNOTSUPP;
 	idx = srcu_read_lock(&raw_dax_srcu);
 	if (!READ_ONCE(rd->host->dying))
 		ret = raw_dax_copy_alive(rd, pos, iter, is_read);
