@@ -30,7 +30,7 @@ RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	scripts/vm-init scripts/demo scripts/demo-guest tests/run tests/run-guest \
 	tests/cuts \
 	tests/rig/selftest tests/rig/broken.sh .ci/run scripts/bench \
-	scripts/bench-guest tests/lib/pmem.sh \
+	scripts/bench-guest scripts/profile tests/lib/pmem.sh \
 	scripts/debug-kernel tests/debug/run tests/debug/lib.sh \
 	tests/debug/kunit.sh tests/debug/inject-unpin tests/debug/inject-lockorder \
 	$(wildcard tests/debug/cases/*.sh) tests/kunit/build \
@@ -85,6 +85,10 @@ bench:
 
 bench-quick:
 	BENCH_QUICK=1 BENCH_JOBS=2 scripts/bench $(KVERS)
+
+# Instructions per I/O by function, raw against O_DIRECT (performance.rst).
+profile:
+	scripts/profile $(KVERS)
 
 # The debug tier (Documentation/debug-tier.rst), opt-in: a KASAN, lockdep,
 # kmemleak, fault-injection and KUnit kernel from Debian's linux-source,
