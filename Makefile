@@ -106,4 +106,4 @@ soak:
 	scripts/soak $(KVERS)
 
 .PHONY: setup build-check sparse checkpatch shellcheck test check vm demo \
-	rig-selftest bench bench-quick debug-kernel check-debug dkms-check soak
+	rig-selftest bench bench-quick profile debug-kernel check-debug dkms-check soak
