@@ -162,6 +162,11 @@ struct raw_stats __percpu *raw_minor_stats(struct raw_minor *m)
 	return m->stats;
 }
 
+bool raw_minor_has_dax(struct raw_minor *m)
+{
+	return m->dax.dax_dev;
+}
+
 const struct raw_dax *raw_minor_dax(struct raw_minor *m)
 {
 	if (!READ_ONCE(m->dax_allow) || !raw_dax_usable(&m->dax))

@@ -15,22 +15,6 @@
 #include "compat.h"
 #include "pin.h"
 
-ssize_t raw_pin_iter(struct iov_iter *iter, struct page **pages,
-		     size_t maxsize, unsigned int maxpages, size_t *offset)
-{
-	return raw_iter_extract_pages(iter, pages, maxsize, maxpages, offset);
-}
-
-bool raw_pin_needed(const struct iov_iter *iter)
-{
-	return raw_iter_will_pin(iter);
-}
-
-void raw_unpin_pages(struct page **pages, unsigned int nr)
-{
-	unpin_user_pages(pages, nr);
-}
-
 void raw_bio_set_dirty(struct bio *bio)
 {
 	struct bvec_iter_all iter_all;
@@ -60,7 +44,7 @@ void raw_unpin_bio(struct bio *bio, bool dirty)
 	struct bio_vec *bv;
 
 	bio_for_each_segment_all(bv, bio, iter_all) {
-		if (dirty)
+		if (dirty && !PageDirty(bv->bv_page))
 			set_page_dirty_lock(bv->bv_page);
 		unpin_user_page(bv->bv_page);
 	}

@@ -11,7 +11,10 @@
 #define _RAW_PIN_H
 
 #include <linux/bio.h>
+#include <linux/mm.h>
 #include <linux/uio.h>
+
+#include "compat.h"
 
 /**
  * raw_pin_iter() - pin the next virtually contiguous run behind an iterator
@@ -28,8 +31,12 @@
  * Return: bytes (> 0), 0 when @iter is empty, or a negative errno (-EFAULT
  * for an unmapped or unpinnable address).
  */
-ssize_t raw_pin_iter(struct iov_iter *iter, struct page **pages,
-		     size_t maxsize, unsigned int maxpages, size_t *offset);
+static inline ssize_t raw_pin_iter(struct iov_iter *iter, struct page **pages,
+				   size_t maxsize, unsigned int maxpages,
+				   size_t *offset)
+{
+	return raw_iter_extract_pages(iter, pages, maxsize, maxpages, offset);
+}
 
 /**
  * raw_pin_needed() - whether pages taken from @iter carry pins
@@ -38,7 +45,10 @@ ssize_t raw_pin_iter(struct iov_iter *iter, struct page **pages,
  * Return: true for user memory, whose pages must be released with
  * raw_unpin_bio(); false for kernel memory, which needs no release.
  */
-bool raw_pin_needed(const struct iov_iter *iter);
+static inline bool raw_pin_needed(const struct iov_iter *iter)
+{
+	return raw_iter_will_pin(iter);
+}
 
 /**
  * raw_unpin_pages() - release pins that never made it into a bio
@@ -47,7 +57,10 @@ bool raw_pin_needed(const struct iov_iter *iter);
  *
  * Context: any.
  */
-void raw_unpin_pages(struct page **pages, unsigned int nr);
+static inline void raw_unpin_pages(struct page **pages, unsigned int nr)
+{
+	unpin_user_pages(pages, nr);
+}
 
 /**
  * raw_bio_set_dirty() - mark the pages of a read bio dirty before it runs
@@ -72,7 +85,8 @@ bool raw_bio_dirty(struct bio *bio);
 /**
  * raw_unpin_bio() - release the pins of a completed bio
  * @bio: the bio; its pages were pinned by raw_pin_iter()
- * @dirty: mark every page dirty first (the device wrote into them)
+ * @dirty: mark every page dirty first (the device wrote into them), where
+ *         it is not already
  *
  * Context: any when !@dirty; process context when @dirty (dirtying locks
  * the pages and may sleep).

@@ -84,6 +84,16 @@ struct raw_dax;
  */
 const struct raw_dax *raw_minor_dax(struct raw_minor *m);
 
+/**
+ * raw_minor_has_dax() - whether an open minor's device has a DAX device
+ * @m: the minor, open
+ *
+ * Context: any.
+ * Return: true if raw_minor_dax() may return the attachment; this does not
+ * change while the caller keeps @m open.
+ */
+bool raw_minor_has_dax(struct raw_minor *m);
+
 #if IS_ENABLED(CONFIG_KUNIT)
 /*
  * bindings.c's own entry points, static unless the kernel has KUnit; then

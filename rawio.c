@@ -9,14 +9,18 @@
  * it completes when its last bio does:
  *
  *  - synchronously, for read(2), write(2) and friends: the caller sleeps
- *    until then; the request lives on its stack, and so does the bio of a
- *    small request (RAW_INLINE_VECS pages).  Pinned memory is bounded: once
- *    RAW_MAX_PINNED pages are in flight, the submitter waits for completions
- *    before pinning more.
+ *    until then; the request lives on its stack.  Pinned memory is bounded:
+ *    once RAW_MAX_PINNED pages are in flight, the submitter waits for
+ *    completions before pinning more.
  *  - asynchronously, for io_submit(2) and io_uring: the call returns
  *    -EIOCBQUEUED and the last bio calls ki_complete().  The request lives
  *    in the front pad of its first bio (struct raw_async).  Requests larger
  *    than the pinning bound are served synchronously instead.
+ *
+ * Most requests fit one bio (up to BIO_MAX_VECS pages), and those take a
+ * shorter way that needs no reference counting: raw_io_sync_one(), whose
+ * bio lives on the caller's stack, and raw_io_async_one(), completed by
+ * its bio's end_io alone.
  *
  * The result is the number of bytes before the first failed bio, or that
  * bio's error when it is the first one.
@@ -30,11 +34,11 @@
 #include <linux/llist.h>
 #include <linux/moduleparam.h>
 #include <linux/pagemap.h>
-#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/task_io_accounting_ops.h>
 #include <linux/uio.h>
 #include <linux/workqueue.h>
 
@@ -46,7 +50,7 @@
 #define RAW_MAX_PINNED		(SZ_4M >> PAGE_SHIFT)
 /* Pages pinned per call into pin.c (the size of an on-stack array). */
 #define RAW_PIN_BATCH		32
-/* Pages a synchronous request may have to use a bio on the stack. */
+/* Bvecs a synchronous one-bio request keeps on the stack. */
 #define RAW_INLINE_VECS		4
 
 /* 32-bit callers' numbers for the ioctls whose argument type is size_t. */
@@ -58,11 +62,13 @@
  * @rb:    the bound block device, opened with the caller's access mode
  * @minor: the raw minor, held open
  * @stats: its counters
+ * @has_dax: the device has a DAX device: ask @minor which path to take
  */
 struct raw_file {
 	struct raw_bdev rb;
 	struct raw_minor *minor;
 	struct raw_stats __percpu *stats;
+	bool has_dax;
 };
 
 /*
@@ -70,7 +76,6 @@ struct raw_file {
  * @iocb:     the caller's kiocb
  * @stats:    counters of the minor
  * @waiter:   synchronous requests: the task waiting, NULL once complete
- * @poll_bio: synchronous requests: the polled bio the waiter polls, if any
  * @host:     the bio the request lives in or beside (its first), or NULL;
  *            it is freed by the request's owner, not when it completes
  * @ref:      one per bio in flight, plus one held by the submitter
@@ -81,14 +86,14 @@ struct raw_file {
  * @pos:      device offset of the first byte
  * @size:     bytes submitted so far
  * @lock:     protects @err_pos and @error
- * @err_pos:  device offset of the first failed byte, LLONG_MAX if none
+ * @err_pos:  device offset of the first failed byte, LLONG_MAX if none;
+ *            for one-bio asynchronous requests, the bytes asked for
  * @error:    errno of the failure at @err_pos
  */
 struct raw_request {
 	struct kiocb *iocb;
 	struct raw_stats __percpu *stats;
 	struct task_struct *waiter;
-	struct bio *poll_bio;
 	struct bio *host;
 	atomic_t ref;
 	atomic_t pinned;
@@ -125,15 +130,6 @@ struct raw_bio {
 struct raw_async {
 	struct raw_request req;
 	struct raw_bio rbio;
-};
-
-/*
- * struct raw_sync_bio - the bio of a small synchronous request, on the
- * caller's stack with its bvecs
- */
-struct raw_sync_bio {
-	struct raw_bio rbio;
-	struct bio_vec vecs[RAW_INLINE_VECS];
 };
 
 static struct bio_set raw_bio_set;
@@ -190,11 +186,11 @@ static ssize_t raw_req_result(struct raw_request *req)
 	return req->error;
 }
 
-static void raw_req_account(struct raw_request *req, ssize_t ret)
+/* Count a call that returned @ret; @failed: some of it failed. */
+static inline void raw_account(struct raw_stats __percpu *stats,
+			       bool is_read, ssize_t ret, bool failed)
 {
-	struct raw_stats __percpu *stats = req->stats;
-
-	if (req->is_read) {
+	if (is_read) {
 		this_cpu_inc(stats->reads);
 		if (ret > 0)
 			this_cpu_add(stats->read_bytes, ret);
@@ -203,8 +199,13 @@ static void raw_req_account(struct raw_request *req, ssize_t ret)
 		if (ret > 0)
 			this_cpu_add(stats->write_bytes, ret);
 	}
-	if (req->err_pos != LLONG_MAX)
+	if (failed)
 		this_cpu_inc(stats->errors);
+}
+
+static void raw_req_account(struct raw_request *req, ssize_t ret)
+{
+	raw_account(req->stats, req->is_read, ret, req->err_pos != LLONG_MAX);
 }
 
 /* The last reference is gone: every bio has completed and been released. */
@@ -220,7 +221,6 @@ static void raw_req_complete(struct raw_request *req)
 		 * The kiocb's private field is not ours to touch here: io_uring
 		 * leaves it uninitialised outside polled rings.
 		 */
-		WRITE_ONCE(req->poll_bio, NULL);
 		WRITE_ONCE(req->waiter, NULL);
 		blk_wake_io_task(waiter);
 		return;
@@ -269,8 +269,28 @@ static void raw_dirty_workfn(struct work_struct *work)
 
 	llist_for_each_entry_safe(rbio, next, list, dirty_node) {
 		raw_unpin_bio(&rbio->bio, true);
-		raw_bio_release(&rbio->bio);
+		/* A one-bio request has completed already. */
+		if (rbio->req)
+			raw_bio_release(&rbio->bio);
+		else
+			bio_put(&rbio->bio);
 	}
+}
+
+/*
+ * Release the pages of a completed read bio where they are dirty; else
+ * leave dirtying and release to raw_dirty_work.  Returns false in that case.
+ */
+static bool raw_bio_unpin_read(struct bio *bio)
+{
+	if (!raw_bio_dirty(bio)) {
+		/* Dirtying sleeps: leave it to process context. */
+		if (llist_add(&raw_bio(bio)->dirty_node, &raw_dirty_bios))
+			schedule_work(&raw_dirty_work);
+		return false;
+	}
+	raw_unpin_bio(bio, false);
+	return true;
 }
 
 static void raw_bio_end_io(struct bio *bio)
@@ -278,13 +298,10 @@ static void raw_bio_end_io(struct bio *bio)
 	struct raw_request *req = raw_bio(bio)->req;
 
 	if (req->pins) {
-		if (req->is_read && !raw_bio_dirty(bio)) {
-			/* Dirtying sleeps: leave it to process context. */
-			if (llist_add(&raw_bio(bio)->dirty_node, &raw_dirty_bios))
-				schedule_work(&raw_dirty_work);
+		if (!req->is_read)
+			raw_unpin_bio(bio, false);
+		else if (!raw_bio_unpin_read(bio))
 			return;
-		}
-		raw_unpin_bio(bio, false);
 	}
 	raw_bio_release(bio);
 }
@@ -375,7 +392,8 @@ static ssize_t raw_bio_fill(struct bio *bio, struct iov_iter *iter, bool pins,
  * @iter (io_uring's registered buffers) as they are, as the block layer's
  * own O_DIRECT does: nothing is pinned, copied or walked page by page, and
  * the block layer splits the bio where the device needs it.  BIO_CLONED
- * says the bvecs are not the bio's to free.
+ * says the bvecs are not the bio's to free.  @iter is left as it is: the
+ * caller advances it if anyone looks at it afterwards.
  */
 static ssize_t raw_bio_borrow_bvec(struct bio *bio, struct iov_iter *iter)
 {
@@ -386,27 +404,23 @@ static ssize_t raw_bio_borrow_bvec(struct bio *bio, struct iov_iter *iter)
 	bio->bi_iter.bi_bvec_done = iter->iov_offset;
 	bio->bi_iter.bi_size = size;
 	bio_set_flag(bio, BIO_CLONED);
-	iov_iter_advance(iter, size);
 	return size;
 }
 
-/* Bvecs to allocate for the next bio of @iter: none to borrow a bvec. */
-static unsigned int raw_bio_nr_vecs(struct iov_iter *iter)
+/*
+ * Bvecs to allocate for @iter's bios, BIO_MAX_VECS + 1 if it needs more
+ * than one; none to borrow a bvec, which always goes out in one bio.
+ */
+static unsigned int raw_iter_nr_vecs(struct iov_iter *iter)
 {
-	return iov_iter_is_bvec(iter) ? 0 : iov_iter_npages(iter, BIO_MAX_VECS);
-}
-
-/* Whether all of @iter goes out in one bio. */
-static bool raw_iter_one_bio(struct iov_iter *iter)
-{
-	return iov_iter_is_bvec(iter) ||
-	       iov_iter_npages(iter, BIO_MAX_VECS + 1) <= BIO_MAX_VECS;
+	return iov_iter_is_bvec(iter) ? 0 :
+	       iov_iter_npages(iter, BIO_MAX_VECS + 1);
 }
 
 /*
  * The op and flags of the request's bios, as the block layer's own O_DIRECT:
  * writes are SYNC|IDLE, FUA when the caller wants data durability.  A HIPRI
- * request is polled where the queue can poll and the request fits one bio
+ * request is polled where the queue can poll and the request is @one bio
  * (the poller tracks one); elsewhere interrupts complete it, and io_uring's
  * poll loop notices that all the same.  A synchronous one is polled only
  * with sync_poll set.  Asynchronous bios come from the
@@ -415,19 +429,19 @@ static bool raw_iter_one_bio(struct iov_iter *iter)
  * kernel takes cached bios back in any context.
  */
 static blk_opf_t raw_bio_opf(struct kiocb *iocb, struct block_device *bdev,
-			     struct iov_iter *iter, bool sync)
+			     bool is_read, bool sync, bool one)
 {
 	blk_opf_t opf;
 
-	if (iov_iter_rw(iter) == READ) {
+	if (is_read) {
 		opf = REQ_OP_READ;
 	} else {
 		opf = REQ_OP_WRITE | REQ_SYNC | REQ_IDLE;
 		if (iocb_is_dsync(iocb))
 			opf |= REQ_FUA;
 	}
-	if ((iocb->ki_flags & IOCB_HIPRI) && raw_bdev_can_poll(bdev) &&
-	    (!sync || READ_ONCE(raw_sync_poll)) && raw_iter_one_bio(iter))
+	if (unlikely(iocb->ki_flags & IOCB_HIPRI) && one &&
+	    (!sync || READ_ONCE(raw_sync_poll)) && raw_bdev_can_poll(bdev))
 		opf |= REQ_POLLED;
 	if (!sync && (iocb->ki_flags & IOCB_ALLOC_CACHE) &&
 	    ((opf & REQ_POLLED) || raw_bio_cache_any_context()))
@@ -452,28 +466,28 @@ static void raw_req_throttle(struct raw_request *req, unsigned int nr)
 }
 
 /*
- * Build and submit the bios of @req from @iter, with @opf, the first one in
- * @req->host if there is one.  Returns the number of bios submitted; a
- * failure to pin is recorded in @req at its offset.
+ * Build and submit the bios of @req from user memory in @iter, with @opf,
+ * the first one in @req->host if there is one.  Returns the number of bios
+ * submitted; a failure to pin is recorded in @req at its offset.
  */
 static unsigned int raw_req_submit(struct raw_request *req,
 				   struct block_device *bdev,
 				   struct iov_iter *iter, blk_opf_t opf)
 {
 	struct kiocb *iocb = req->iocb;
-	bool polled = opf & REQ_POLLED;
 	struct bio *bio = req->host;
 	unsigned int nr_bios = 0;
 	struct blk_plug plug;
 	loff_t pos = req->pos;
-	bool plugged = false;
 
+	blk_start_plug(&plug);
 	while (iov_iter_count(iter)) {
 		struct raw_bio *rbio;
 		ssize_t len;
 
 		if (!bio) {
-			unsigned int nr_vecs = raw_bio_nr_vecs(iter);
+			unsigned int nr_vecs = min(raw_iter_nr_vecs(iter),
+						   BIO_MAX_VECS);
 
 			if (req->waiter) {
 				/* A killed caller gets what is done. */
@@ -493,13 +507,7 @@ static unsigned int raw_req_submit(struct raw_request *req,
 		bio->bi_ioprio = iocb->ki_ioprio;
 		bio->bi_end_io = raw_bio_end_io;
 
-		if (iov_iter_is_bvec(iter)) {
-			rbio->nr_pages = 0;
-			len = raw_bio_borrow_bvec(bio, iter);
-		} else {
-			len = raw_bio_fill(bio, iter, req->pins,
-					   &rbio->nr_pages);
-		}
+		len = raw_bio_fill(bio, iter, req->pins, &rbio->nr_pages);
 		if (len <= 0) {
 			/* The host is its owner's to free. */
 			if (bio != req->host)
@@ -512,25 +520,17 @@ static unsigned int raw_req_submit(struct raw_request *req,
 			if (req->is_read)
 				raw_bio_set_dirty(bio);
 		}
+		if (!req->is_read)
+			task_io_account_write(len);
 		atomic_add(rbio->nr_pages, &req->pinned);
 		atomic_inc(&req->ref);
 		req->size += len;
 		pos += len;
 		nr_bios++;
-		/* Plug once bios are about to follow one another. */
-		if (!plugged && iov_iter_count(iter)) {
-			blk_start_plug(&plug);
-			plugged = true;
-		}
 		submit_bio(bio);
-		if (polled && req->waiter)
-			WRITE_ONCE(req->poll_bio, bio);
-		else if (polled)
-			WRITE_ONCE(iocb->private, bio);
 		bio = NULL;
 	}
-	if (plugged)
-		blk_finish_plug(&plug);
+	blk_finish_plug(&plug);
 	return nr_bios;
 }
 
@@ -540,7 +540,6 @@ static void raw_req_init(struct raw_request *req, struct kiocb *iocb,
 	req->iocb = iocb;
 	req->stats = rf->stats;
 	req->waiter = NULL;
-	req->poll_bio = NULL;
 	req->host = NULL;
 	atomic_set(&req->ref, 1);
 	atomic_set(&req->pinned, 0);
@@ -554,64 +553,34 @@ static void raw_req_init(struct raw_request *req, struct kiocb *iocb,
 	req->error = 0;
 }
 
-/*
- * Wait for the last bio of a synchronous request.  A polled bio completes
- * only when polled, so the waiter polls it itself: no interrupt, no sleep.
- */
+/* Wait for the last bio of a synchronous request. */
 static void raw_req_wait(struct raw_request *req)
 {
-	struct bio *bio;
-
 	for (;;) {
 		set_current_state(TASK_UNINTERRUPTIBLE);
 		if (!READ_ONCE(req->waiter))
 			break;
-		/*
-		 * The bio may complete and be freed under us; bios come from
-		 * a SLAB_TYPESAFE_BY_RCU cache, which bio_poll() copes with
-		 * inside an RCU read-side section.
-		 */
-		rcu_read_lock();
-		bio = READ_ONCE(req->poll_bio);
-		if (bio) {
-			__set_current_state(TASK_RUNNING);
-			bio_poll(bio, NULL, 0);
-		}
-		rcu_read_unlock();
-		if (bio)
-			cond_resched();
-		else
-			blk_io_schedule();
+		blk_io_schedule();
 	}
 	__set_current_state(TASK_RUNNING);
 }
 
-/* Serve @iocb while the caller waits; pinned memory stays bounded. */
+/*
+ * Serve @iocb, more than one bio, while the caller waits; pinned memory
+ * stays bounded.
+ */
 static ssize_t raw_io_sync(struct kiocb *iocb, struct iov_iter *iter,
-			   struct raw_file *rf)
+			   struct raw_file *rf, blk_opf_t opf)
 {
 	struct block_device *bdev = rf->rb.bdev;
-	struct raw_sync_bio sbio;
 	struct raw_request req;
-	blk_opf_t opf;
 	ssize_t ret;
 
 	raw_req_init(&req, iocb, iter, rf);
 	req.waiter = current;
-	opf = raw_bio_opf(iocb, bdev, iter, true);
-	if (iov_iter_is_bvec(iter)) {
-		bio_init(&sbio.rbio.bio, bdev, NULL, 0, opf);
-		req.host = &sbio.rbio.bio;
-	} else if (iov_iter_npages(iter, RAW_INLINE_VECS + 1) <=
-		   RAW_INLINE_VECS) {
-		bio_init(&sbio.rbio.bio, bdev, sbio.vecs, RAW_INLINE_VECS, opf);
-		req.host = &sbio.rbio.bio;
-	}
 	raw_req_submit(&req, bdev, iter, opf);
 	raw_req_put(&req);
 	raw_req_wait(&req);
-	if (req.host)
-		bio_uninit(req.host);
 
 	ret = raw_req_result(&req);
 	raw_req_account(&req, ret);
@@ -620,19 +589,18 @@ static ssize_t raw_io_sync(struct kiocb *iocb, struct iov_iter *iter,
 	return ret;
 }
 
-/* Submit @iocb and return -EIOCBQUEUED; its last bio completes it. */
+/* Submit @iocb, more than one bio, and return -EIOCBQUEUED. */
 static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
-			    struct raw_file *rf)
+			    struct raw_file *rf, blk_opf_t opf)
 {
 	struct block_device *bdev = rf->rb.bdev;
-	blk_opf_t opf = raw_bio_opf(iocb, bdev, iter, false);
 	struct raw_request *req;
 	struct raw_async *ra;
 	struct bio *bio;
 	ssize_t ret;
 
 	/* The first bio holds the request in its front pad. */
-	bio = bio_alloc_bioset(bdev, raw_bio_nr_vecs(iter), opf, GFP_KERNEL,
+	bio = bio_alloc_bioset(bdev, BIO_MAX_VECS, opf, GFP_KERNEL,
 			       &raw_bio_set);
 	ra = container_of(bio, struct raw_async, rbio.bio);
 	req = &ra->req;
@@ -646,6 +614,177 @@ static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
 	ret = req->error;
 	bio_put(bio);
 	return ret;
+}
+
+/*
+ * Fill the one bio of a request from @iter: borrow a bvec iterator's bvecs,
+ * else pin the user pages.  Returns the bytes in @bio or a negative errno;
+ * @nr_pages is set to the pages pinned.  @iter is advanced past the bytes
+ * unless it is a bvec iterator and @advance is false.
+ */
+static ssize_t raw_bio_fill_one(struct bio *bio, struct iov_iter *iter,
+				bool pins, unsigned int *nr_pages, bool advance)
+{
+	ssize_t len;
+
+	*nr_pages = 0;
+	if (iov_iter_is_bvec(iter)) {
+		len = raw_bio_borrow_bvec(bio, iter);
+		if (advance)
+			iov_iter_advance(iter, len);
+		return len;
+	}
+	len = raw_bio_fill(bio, iter, pins, nr_pages);
+	return len ? len : -EFAULT;
+}
+
+static void raw_sync_end_io(struct bio *bio)
+{
+	struct task_struct *waiter = bio->bi_private;
+
+	WRITE_ONCE(bio->bi_private, NULL);
+	blk_wake_io_task(waiter);
+}
+
+/*
+ * Serve @iocb, one bio of @nr_vecs bvecs, while the caller waits: the bio
+ * lives on the stack (its bvecs too when they are few), and the pages are
+ * released after the wait, dirtied there in process context for a read.
+ * A polled bio (sync_poll) completes only when polled: the caller polls it
+ * itself, no interrupt, no sleep.
+ */
+static ssize_t raw_io_sync_one(struct kiocb *iocb, struct iov_iter *iter,
+			       struct raw_file *rf, blk_opf_t opf,
+			       unsigned int nr_vecs)
+{
+	struct bio_vec inline_vecs[RAW_INLINE_VECS], *vecs = inline_vecs;
+	bool is_read = iov_iter_rw(iter) == READ;
+	bool pins = raw_pin_needed(iter);
+	size_t count = iov_iter_count(iter);
+	unsigned int nr_pages;
+	struct bio bio;
+	ssize_t ret;
+
+	if (nr_vecs > RAW_INLINE_VECS) {
+		vecs = kmalloc_array(nr_vecs, sizeof(*vecs), GFP_KERNEL);
+		if (!vecs)
+			return -ENOMEM;
+	}
+	bio_init(&bio, rf->rb.bdev, vecs, nr_vecs, opf);
+	bio.bi_iter.bi_sector = iocb->ki_pos >> SECTOR_SHIFT;
+	bio.bi_ioprio = iocb->ki_ioprio;
+	bio.bi_end_io = raw_sync_end_io;
+	bio.bi_private = current;
+
+	ret = raw_bio_fill_one(&bio, iter, pins, &nr_pages, true);
+	if (ret < 0)
+		goto out;
+	if (pins)
+		this_cpu_add(rf->stats->pages_pinned, nr_pages);
+	if (!is_read)
+		task_io_account_write(ret);
+	submit_bio(&bio);
+	for (;;) {
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		if (!READ_ONCE(bio.bi_private))
+			break;
+		if (opf & REQ_POLLED) {
+			__set_current_state(TASK_RUNNING);
+			bio_poll(&bio, NULL, 0);
+			cond_resched();
+		} else {
+			blk_io_schedule();
+		}
+	}
+	__set_current_state(TASK_RUNNING);
+	if (pins)
+		raw_unpin_bio(&bio, is_read);
+	if (unlikely(bio.bi_status))
+		ret = blk_status_to_errno(bio.bi_status);
+out:
+	bio_uninit(&bio);
+	if (vecs != inline_vecs)
+		kfree(vecs);
+	raw_account(rf->stats, is_read, ret, ret != count);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	return ret;
+}
+
+/* The one bio of an asynchronous request has completed: so has the request. */
+static void raw_async_one_end_io(struct bio *bio)
+{
+	struct raw_async *ra = container_of(bio, struct raw_async, rbio.bio);
+	struct raw_request *req = &ra->req;
+	struct kiocb *iocb = req->iocb;
+	ssize_t ret = req->size;
+
+	if (unlikely(bio->bi_status))
+		ret = blk_status_to_errno(bio->bi_status);
+	raw_account(req->stats, req->is_read, ret, ret != req->err_pos);
+	WRITE_ONCE(iocb->private, NULL);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	iocb->ki_complete(iocb, ret);
+
+	/* The pages outlive the call: they stay pinned until released here. */
+	ra->rbio.req = NULL;
+	if (req->pins) {
+		if (!req->is_read)
+			raw_unpin_bio(bio, false);
+		else if (!raw_bio_unpin_read(bio))
+			return;
+	}
+	bio_put(bio);
+}
+
+/*
+ * Submit @iocb, one bio of @nr_vecs bvecs, and return -EIOCBQUEUED; the
+ * bio's completion completes the call.  Only the fields of the request in
+ * the bio's front pad that this needs are set: @err_pos holds the bytes
+ * asked for, so that a short bio counts as an error.
+ */
+static ssize_t raw_io_async_one(struct kiocb *iocb, struct iov_iter *iter,
+				struct raw_file *rf, blk_opf_t opf,
+				unsigned int nr_vecs)
+{
+	struct raw_request *req;
+	struct raw_async *ra;
+	unsigned int nr_pages;
+	struct bio *bio;
+	ssize_t len;
+
+	bio = bio_alloc_bioset(rf->rb.bdev, nr_vecs, opf, GFP_KERNEL,
+			       &raw_bio_set);
+	ra = container_of(bio, struct raw_async, rbio.bio);
+	req = &ra->req;
+	req->iocb = iocb;
+	req->stats = rf->stats;
+	req->is_read = iov_iter_rw(iter) == READ;
+	req->pins = raw_pin_needed(iter);
+	req->err_pos = iov_iter_count(iter);
+	bio->bi_iter.bi_sector = iocb->ki_pos >> SECTOR_SHIFT;
+	bio->bi_ioprio = iocb->ki_ioprio;
+	bio->bi_end_io = raw_async_one_end_io;
+
+	/* Nobody looks at a queued call's iterator: no need to advance it. */
+	len = raw_bio_fill_one(bio, iter, req->pins, &nr_pages, false);
+	if (len < 0) {
+		bio_put(bio);
+		return len;
+	}
+	req->size = len;
+	if (req->pins) {
+		this_cpu_add(rf->stats->pages_pinned, nr_pages);
+		if (req->is_read)
+			raw_bio_set_dirty(bio);
+	}
+	if (!req->is_read)
+		task_io_account_write(len);
+	submit_bio(bio);
+	if (opf & REQ_POLLED)
+		WRITE_ONCE(iocb->private, bio);
+	return -EIOCBQUEUED;
 }
 
 /* Make the page cache of the range agree with the device before direct I/O. */
@@ -684,10 +823,36 @@ static void raw_invalidate_cache(struct block_device *bdev, loff_t pos,
 					      (pos + count - 1) >> PAGE_SHIFT);
 }
 
+/*
+ * Serve @iocb by bios: in one bio where it fits, synchronously where the
+ * caller waits or the request is larger than the pinning bound.
+ */
+static ssize_t raw_io(struct kiocb *iocb, struct iov_iter *iter,
+		      struct raw_file *rf, bool is_read, bool sync)
+{
+	unsigned int nr_vecs = raw_iter_nr_vecs(iter);
+	bool one = nr_vecs <= BIO_MAX_VECS;
+	blk_opf_t opf = raw_bio_opf(iocb, rf->rb.bdev, is_read, sync, one);
+
+	if (!sync) {
+		/* Only polled bios are put in task context on every kernel. */
+		if ((iocb->ki_flags & IOCB_ALLOC_CACHE) &&
+		    ((opf & REQ_POLLED) || raw_bio_cache_any_context()))
+			opf |= REQ_ALLOC_CACHE;
+		if (one)
+			return raw_io_async_one(iocb, iter, rf, opf, nr_vecs);
+		return raw_io_async(iocb, iter, rf, opf);
+	}
+	if (one)
+		return raw_io_sync_one(iocb, iter, rf, opf, nr_vecs);
+	return raw_io_sync(iocb, iter, rf, opf);
+}
+
 static ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct raw_file *rf = iocb->ki_filp->private_data;
-	const struct raw_dax *dax = raw_minor_dax(rf->minor);
+	const struct raw_dax *dax = rf->has_dax ? raw_minor_dax(rf->minor) :
+						  NULL;
 	struct block_device *bdev = rf->rb.bdev;
 	bool is_read = iov_iter_rw(iter) == READ;
 	unsigned int mask = (bdev_logical_block_size(bdev) - 1) |
@@ -724,16 +889,12 @@ static ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
 	if (ret)
 		goto out;
 
-	if (dax || sync) {
-		if (dax)
-			ret = raw_dax_rw(dax, iocb, iter, rf->stats);
-		else
-			ret = raw_io_sync(iocb, iter, rf);
-		if (!is_read && ret > 0)
-			raw_invalidate_cache(bdev, pos, ret);
-	} else {
-		ret = raw_io_async(iocb, iter, rf);
-	}
+	if (dax)
+		ret = raw_dax_rw(dax, iocb, iter, rf->stats);
+	else
+		ret = raw_io(iocb, iter, rf, is_read, sync);
+	if (!is_read && ret > 0)
+		raw_invalidate_cache(bdev, pos, ret);
 out:
 	iov_iter_reexpand(iter, iov_iter_count(iter) + shorted);
 	return ret;
@@ -755,6 +916,7 @@ static int raw_open(struct inode *inode, struct file *file)
 		return ret;
 	}
 	rf->stats = raw_minor_stats(rf->minor);
+	rf->has_dax = raw_minor_has_dax(rf->minor);
 	file->private_data = rf;
 	/*
 	 * All raw I/O is direct: say so, so that kiocbs carry IOCB_DIRECT
