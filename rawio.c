@@ -326,9 +326,16 @@ static struct page *raw_bio_last_page(struct bio *bio)
 static bool raw_bio_add(struct bio *bio, struct page *page, unsigned int len,
 			unsigned int off, bool pins, unsigned int *nr_pages)
 {
-	bool same_page = raw_bio_last_page(bio) == page;
+	bool same_page;
 	unsigned short vcnt = bio->bi_vcnt;
 
+	/* The first page has nothing to merge with; the caller made room. */
+	if (!vcnt) {
+		__bio_add_page(bio, page, len, off);
+		(*nr_pages)++;
+		return true;
+	}
+	same_page = raw_bio_last_page(bio) == page;
 	if (bio_add_page(bio, page, len, off) != len)
 		return false;
 	if (same_page && bio->bi_vcnt == vcnt) {
@@ -622,8 +629,9 @@ static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
  * @nr_pages is set to the pages pinned.  @iter is advanced past the bytes
  * unless it is a bvec iterator and @advance is false.
  */
-static ssize_t raw_bio_fill_one(struct bio *bio, struct iov_iter *iter,
-				bool pins, unsigned int *nr_pages, bool advance)
+static inline ssize_t raw_bio_fill_one(struct bio *bio, struct iov_iter *iter,
+				       bool pins, unsigned int *nr_pages,
+				       bool advance)
 {
 	ssize_t len;
 
