@@ -735,7 +735,7 @@ static void raw_async_one_end_io(struct bio *bio)
 		iocb->ki_pos += ret;
 	iocb->ki_complete(iocb, ret);
 
-	/* The pages outlive the call: they stay pinned until released here. */
+	/* No request is left for raw_dirty_work to release. */
 	ra->rbio.req = NULL;
 	if (req->pins) {
 		if (!req->is_read)
