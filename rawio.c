@@ -624,6 +624,28 @@ static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
 }
 
 /*
+ * Submit the one bio of a request.  On a queue with an I/O scheduler, a bio
+ * submitted without a plug is dispatched by kblockd, a context switch away
+ * (and two back); under a plug it is dispatched here, when the plug is
+ * finished.  Queues without a scheduler dispatch at once either way, and
+ * skip the plug's cost.  Polled bios go straight out.  Where the caller
+ * already plugs (io_uring, io_submit() of several), this plug is a no-op.
+ */
+static void raw_submit_one(struct bio *bio)
+{
+	struct blk_plug plug;
+
+	if (!READ_ONCE(bdev_get_queue(bio->bi_bdev)->elevator) ||
+	    (bio->bi_opf & REQ_POLLED)) {
+		submit_bio(bio);
+		return;
+	}
+	blk_start_plug(&plug);
+	submit_bio(bio);
+	blk_finish_plug(&plug);
+}
+
+/*
  * Fill the one bio of a request from @iter: borrow a bvec iterator's bvecs,
  * else pin the user pages.  Returns the bytes in @bio or a negative errno;
  * @nr_pages is set to the pages pinned.  @iter is advanced past the bytes
@@ -691,7 +713,7 @@ static ssize_t raw_io_sync_one(struct kiocb *iocb, struct iov_iter *iter,
 		this_cpu_add(rf->stats->pages_pinned, nr_pages);
 	if (!is_read)
 		task_io_account_write(ret);
-	submit_bio(&bio);
+	raw_submit_one(&bio);
 	for (;;) {
 		set_current_state(TASK_UNINTERRUPTIBLE);
 		if (!READ_ONCE(bio.bi_private))
@@ -789,7 +811,7 @@ static ssize_t raw_io_async_one(struct kiocb *iocb, struct iov_iter *iter,
 	}
 	if (!req->is_read)
 		task_io_account_write(len);
-	submit_bio(bio);
+	raw_submit_one(bio);
 	if (opf & REQ_POLLED)
 		WRITE_ONCE(iocb->private, bio);
 	return -EIOCBQUEUED;
