@@ -714,6 +714,12 @@ static ssize_t raw_io_sync_one(struct kiocb *iocb, struct iov_iter *iter,
 	if (!is_read)
 		task_io_account_write(ret);
 	raw_submit_one(&bio);
+	/*
+	 * Where kblockd dispatches the bio, its worker was just woken: let it
+	 * run before sleeping, as wait_for_completion()'s might_sleep() does,
+	 * so that a fast device may complete the bio before we need to wait.
+	 */
+	cond_resched();
 	for (;;) {
 		set_current_state(TASK_UNINTERRUPTIBLE);
 		if (!READ_ONCE(bio.bi_private))
