@@ -278,12 +278,16 @@ static void raw_dirty_workfn(struct work_struct *work)
 }
 
 /*
- * Release the pages of a completed read bio where they are dirty; else
- * leave dirtying and release to raw_dirty_work.  Returns false in that case.
+ * Release the pages of completed @bio of @req, if it holds pins.  A read's
+ * pages that lost their dirty bit are left to raw_dirty_work, which dirties
+ * and releases them in process context: false is returned then, and the
+ * bio must not be touched any more.
  */
-static bool raw_bio_unpin_read(struct bio *bio)
+static bool raw_bio_unpin_done(struct bio *bio, const struct raw_request *req)
 {
-	if (!raw_bio_dirty(bio)) {
+	if (!req->pins)
+		return true;
+	if (req->is_read && !raw_bio_dirty(bio)) {
 		/* Dirtying sleeps: leave it to process context. */
 		if (llist_add(&raw_bio(bio)->dirty_node, &raw_dirty_bios))
 			schedule_work(&raw_dirty_work);
@@ -295,15 +299,8 @@ static bool raw_bio_unpin_read(struct bio *bio)
 
 static void raw_bio_end_io(struct bio *bio)
 {
-	struct raw_request *req = raw_bio(bio)->req;
-
-	if (req->pins) {
-		if (!req->is_read)
-			raw_unpin_bio(bio, false);
-		else if (!raw_bio_unpin_read(bio))
-			return;
-	}
-	raw_bio_release(bio);
+	if (raw_bio_unpin_done(bio, raw_bio(bio)->req))
+		raw_bio_release(bio);
 }
 
 /* The page the bio's last segment ends in, NULL for an empty bio. */
@@ -765,13 +762,8 @@ static void raw_async_one_end_io(struct bio *bio)
 
 	/* No request is left for raw_dirty_work to release. */
 	ra->rbio.req = NULL;
-	if (req->pins) {
-		if (!req->is_read)
-			raw_unpin_bio(bio, false);
-		else if (!raw_bio_unpin_read(bio))
-			return;
-	}
-	bio_put(bio);
+	if (raw_bio_unpin_done(bio, req))
+		bio_put(bio);
 }
 
 /*
@@ -871,10 +863,6 @@ static ssize_t raw_io(struct kiocb *iocb, struct iov_iter *iter,
 	blk_opf_t opf = raw_bio_opf(iocb, rf->rb.bdev, is_read, sync, one);
 
 	if (!sync) {
-		/* Only polled bios are put in task context on every kernel. */
-		if ((iocb->ki_flags & IOCB_ALLOC_CACHE) &&
-		    ((opf & REQ_POLLED) || raw_bio_cache_any_context()))
-			opf |= REQ_ALLOC_CACHE;
 		if (one)
 			return raw_io_async_one(iocb, iter, rf, opf, nr_vecs);
 		return raw_io_async(iocb, iter, rf, opf);
