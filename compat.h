@@ -10,6 +10,7 @@
 #define _RAW_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -120,6 +121,27 @@ static inline bool raw_bdev_can_poll(struct block_device *bdev)
 	return bdev_get_queue(bdev)->limits.features & BLK_FEAT_POLL;
 #else
 	return test_bit(QUEUE_FLAG_POLL, &bdev_get_queue(bdev)->queue_flags);
+#endif
+}
+
+/**
+ * raw_plug_runs_queue() - whether finishing a plug runs @q's hardware queue
+ * in the caller
+ * @q: a request-based queue
+ *
+ * Before 6.6 ("block: Improve performance for BLK_MQ_F_BLOCKING drivers")
+ * a queue whose driver may sleep in ->queue_rq (memory-backed null_blk,
+ * ublk, ...) is always run by kblockd, plug or no plug, so a plug only
+ * adds its own cost.  Since then the caller runs it when it may sleep.
+ *
+ * Return: true if a plugged request may be dispatched when the plug ends.
+ */
+static inline bool raw_plug_runs_queue(struct request_queue *q)
+{
+#if RAW_KERNEL_AT_LEAST(6, 6)
+	return true;
+#else
+	return !(q->tag_set->flags & BLK_MQ_F_BLOCKING);
 #endif
 }
 

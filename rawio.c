@@ -625,14 +625,16 @@ static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
  * submitted without a plug is dispatched by kblockd, a context switch away
  * (and two back); under a plug it is dispatched here, when the plug is
  * finished.  Queues without a scheduler dispatch at once either way, and
- * skip the plug's cost.  Polled bios go straight out.  Where the caller
+ * skip the plug's cost, as do queues that kblockd runs anyway (see
+ * raw_plug_runs_queue()).  Polled bios go straight out.  Where the caller
  * already plugs (io_uring, io_submit() of several), this plug is a no-op.
  */
 static void raw_submit_one(struct bio *bio)
 {
+	struct request_queue *q = bdev_get_queue(bio->bi_bdev);
 	struct blk_plug plug;
 
-	if (!READ_ONCE(bdev_get_queue(bio->bi_bdev)->elevator) ||
+	if (!READ_ONCE(q->elevator) || !raw_plug_runs_queue(q) ||
 	    (bio->bi_opf & REQ_POLLED)) {
 		submit_bio(bio);
 		return;
