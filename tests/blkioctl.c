@@ -197,12 +197,8 @@ int main(int argc, char **argv)
 	if (dev_size < (4 << 20))
 		t_fatal("%s is smaller than 4 MiB", argv[1]);
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[1]);
-	rfd = open(t_raw_path(1), O_RDWR);
-	rofd = open(t_raw_path(1), O_RDONLY);
-	if (rfd < 0 || rofd < 0)
-		t_fatal("open raw1");
+	rfd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);
+	rofd = t_raw_open(1, O_RDONLY);
 	t_note("struct sizes here: size_t %zu, long %zu", sizeof(size_t),
 	       sizeof(long));
 
@@ -218,7 +214,5 @@ int main(int argc, char **argv)
 	close(dfd);
 	close(robfd);
 	close(bfd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

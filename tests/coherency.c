@@ -125,18 +125,12 @@ int main(int argc, char **argv)
 	if (t_dev_size(cfd) < (4 << 20))
 		t_fatal("%s is smaller than 4 MiB", argv[1]);
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[1]);
-	rfd = open(t_raw_path(1), O_RDWR);
-	if (rfd < 0)
-		t_fatal("open raw1");
+	rfd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);
 	test_raw_write_invalidates(rfd, cfd);
 	test_raw_read_writes_back(rfd, cfd);
 	test_raw_write_over_dirty(rfd, cfd, dfd);
 	close(rfd);
 	close(dfd);
 	close(cfd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

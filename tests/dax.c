@@ -99,9 +99,7 @@ static void check_sysfs(void)
 	int f;
 
 	t_ok(io_path_is("none"), "io_path is none while raw1 is not open");
-	f = open(t_raw_path(1), O_RDONLY);
-	if (f < 0)
-		t_fatal("open raw1");
+	f = t_raw_open(1, O_RDONLY);
 	t_ok(io_path_is("dax"), "io_path is dax once raw1 is open");
 	write_text(SYS_RAW1 "dax", "0");
 	t_ok(io_path_is("bio"), "dax=0 on the minor: io_path is bio");
@@ -447,9 +445,7 @@ int main(int argc, char **argv)
 	ctl = t_ctl_open();
 	t_bind_path(ctl, 1, argv[1]);
 	check_sysfs();
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_open(1, O_RDWR);
 	check_paths();
 	check_errnos();
 	check_badblocks(argv[2]);

@@ -317,11 +317,7 @@ int main(int argc, char **argv)
 		t_fatal("open %s", argv[1]);
 	if (t_lbs(bfd) != 512 || t_dev_size(bfd) < 96 * MB)
 		t_fatal("%s: needs 512-byte blocks and 96 MiB", argv[1]);
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[1]);
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);
 
 	fb_thp();
 	fb_hugetlb();
@@ -333,8 +329,6 @@ int main(int argc, char **argv)
 	fb_munmap_race();
 
 	close(fd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
 	close(bfd);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

@@ -134,11 +134,7 @@ int main(int argc, char **argv)
 		t_note("null_blk badblocks %s", cmd);
 	}
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[1]);
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);
 	snprintf(errors_path, sizeof(errors_path), "/sys/class/raw/raw1/errors");
 	mem = t_map((size_t)FM_SEGS * 4096);
 	fm_layout();
@@ -189,8 +185,6 @@ int main(int argc, char **argv)
 	t_ret(fm_errors() - e0, nfail, "errors counter rose by %llu", nfail);
 
 	close(fd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
 	close(bfd);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

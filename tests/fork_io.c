@@ -172,12 +172,8 @@ int main(int argc, char **argv)
 	if (odirect) {
 		fi_fd = bfd;
 	} else {
-		ctl = t_ctl_open();
-		t_bind_path(ctl, 1, argv[1]);
+		fi_fd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);
 		path = t_raw_path(1);
-		fi_fd = open(path, O_RDWR);
-		if (fi_fd < 0)
-			t_fatal("open %s", path);
 	}
 
 	init = t_alloc(FI_RREGION, 4096);

@@ -319,11 +319,7 @@ int main(int argc, char **argv)
 	    mprotect(fz_mem + 2 * 4096, 4096, PROT_NONE))
 		t_fatal("map the pointer pages");
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[optind]);
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_bind_open(&ctl, 1, argv[optind], O_RDWR);
 	for (i = 0; i < n; i++) {
 		fz_cases = i;
 		fz_fill_random();
@@ -337,7 +333,5 @@ int main(int argc, char **argv)
 	t_figure("cases_run", n);
 	t_ok(fz_bad == 0, "every ioctl returned a sane result");
 	close(fd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

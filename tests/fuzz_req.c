@@ -402,11 +402,7 @@ int main(int argc, char **argv)
 	fr_shadow_set(0, fr_size, 1);
 	close(bfd);
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[optind]);
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_bind_open(&ctl, 1, argv[optind], O_RDWR);
 	for (fr_case = 0; fr_case < cases; fr_case++)
 		fr_one();
 	t_note("%lu request cases (seed %#" PRIx64 "): %lu valid, %lu reads "
@@ -415,7 +411,5 @@ int main(int argc, char **argv)
 	t_figure("cases_run", cases);
 	t_ok(fr_bad == 0, "every request returned a sane result");
 	close(fd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

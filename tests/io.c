@@ -295,11 +295,7 @@ int main(int argc, char **argv)
 	t_note("%s: %llu bytes, logical block %u", argv[1],
 	       (unsigned long long)dev_size, lbs);
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[1]);
-	rfd = open(t_raw_path(1), O_RDWR);
-	if (rfd < 0)
-		t_fatal("open raw1");
+	rfd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);
 	if (big)
 		big_read(rfd, bfd, big);
 	else
@@ -307,7 +303,5 @@ int main(int argc, char **argv)
 			round_trip(rfd, bfd, &steps[i], (int)i);
 	close(rfd);
 	close(bfd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

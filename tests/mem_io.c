@@ -176,11 +176,7 @@ int main(int argc, char **argv)
 		t_fatal("%s: too small for %ld x %zu bytes", argv[optind],
 			threads, mi_max);
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[optind]);
-	mi_fd = open(t_raw_path(1), O_RDWR);
-	if (mi_fd < 0)
-		t_fatal("open raw1");
+	mi_fd = t_raw_bind_open(&ctl, 1, argv[optind], O_RDWR);
 	pins = t_pins_held();
 
 	mi_t0 = t_now_ms();
@@ -198,7 +194,5 @@ int main(int argc, char **argv)
 	     "every round's data came back through raw1 intact");
 	close(mi_fd);
 	t_check_pins(pins, "fresh-buffer I/O");
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

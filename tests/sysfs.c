@@ -210,15 +210,11 @@ int main(int argc, char **argv)
 	t_bind_path(ctl, 2, argv[1]);
 	test_bound(1, dev);
 	test_bound(2, dev);
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_open(1, O_RDWR);
 	test_counters(fd, 1, 2);
 	if (argc == 3)
 		test_errors(fd, 1, argv[2]);
 	close(fd);
 	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	t_ret(t_bind(ctl, 2, 0, 0), 0, "unbind raw2");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 2);
 }

@@ -304,6 +304,29 @@ const char *t_raw_path(int minor)
 	return path;
 }
 
+int t_raw_open(int minor, int flags)
+{
+	int fd = open(t_raw_path(minor), flags);
+
+	if (fd < 0)
+		t_fatal("open raw%d", minor);
+	return fd;
+}
+
+int t_raw_bind_open(int *ctl, int minor, const char *bdev_path, int flags)
+{
+	*ctl = t_ctl_open();
+	t_bind_path(*ctl, minor, bdev_path);
+	return t_raw_open(minor, flags);
+}
+
+int t_raw_finish(int ctl, int minor)
+{
+	t_ret(t_bind(ctl, minor, 0, 0), 0, "unbind raw%d", minor);
+	close(ctl);
+	return t_done();
+}
+
 uint64_t t_dev_size(int fd)
 {
 	uint64_t size;

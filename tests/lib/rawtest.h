@@ -64,6 +64,20 @@ int t_query(int ctl, int minor, uint64_t *major, uint64_t *bminor);
 void t_bind_path(int ctl, int minor, const char *bdev_path);
 /* "/dev/raw/rawN" in a static buffer. */
 const char *t_raw_path(int minor);
+/* Open /dev/raw/raw@minor with @flags; fatal ("open rawN") if it fails. */
+int t_raw_open(int minor, int flags);
+/*
+ * The setup most programs start with: open rawctl into *@ctl, bind raw
+ * @minor to the block device at @bdev_path and open /dev/raw/raw@minor
+ * with @flags.  Returns the raw descriptor; fatal on any failure.
+ */
+int t_raw_bind_open(int *ctl, int minor, const char *bdev_path, int flags);
+/*
+ * The end most programs share: assert that raw @minor unbinds ("unbind
+ * rawN"), close @ctl and return t_done()'s exit status for main.  Close
+ * the descriptors of raw @minor first: an open minor does not unbind.
+ */
+int t_raw_finish(int ctl, int minor);
 
 /* Block device facts, through ioctls on @fd; fatal on failure. */
 uint64_t t_dev_size(int fd);
