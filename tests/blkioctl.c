@@ -187,13 +187,10 @@ int main(int argc, char **argv)
 		return 64;
 	}
 	zeroes = argc == 3;
-	bfd = open(argv[1], O_RDWR);
-	robfd = open(argv[1], O_RDONLY);
-	dfd = open(argv[1], O_RDWR | O_DIRECT);
-	cfd = open(argv[1], O_RDONLY);
-	if (bfd < 0 || robfd < 0 || dfd < 0 || cfd < 0)
-		t_fatal("open %s", argv[1]);
-	dev_size = t_dev_size(bfd);
+	bfd = t_bdev_open(argv[1], O_RDWR, &dev_size, NULL);
+	robfd = t_bdev_open(argv[1], O_RDONLY, NULL, NULL);
+	dfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, NULL, NULL);
+	cfd = t_bdev_open(argv[1], O_RDONLY, NULL, NULL);
 	if (dev_size < (4 << 20))
 		t_fatal("%s is smaller than 4 MiB", argv[1]);
 

@@ -112,17 +112,15 @@ static void test_raw_write_over_dirty(int rfd, int cfd, int dfd)
 int main(int argc, char **argv)
 {
 	int ctl, rfd, cfd, dfd;
+	uint64_t size;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s BLOCKDEV\n", argv[0]);
 		return 64;
 	}
-	cfd = open(argv[1], O_RDWR);
-	dfd = open(argv[1], O_RDWR | O_DIRECT);
-	if (cfd < 0 || dfd < 0)
-		t_fatal("open %s", argv[1]);
-	lbs = t_lbs(cfd);
-	if (t_dev_size(cfd) < (4 << 20))
+	cfd = t_bdev_open(argv[1], O_RDWR, &size, &lbs);
+	dfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, NULL, NULL);
+	if (size < (4 << 20))
 		t_fatal("%s is smaller than 4 MiB", argv[1]);
 
 	rfd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);

@@ -435,10 +435,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s BLOCKDEV BADBLOCKS_FILE\n", argv[0]);
 		return 64;
 	}
-	bfd = open(argv[1], O_RDWR | O_DIRECT);
-	if (bfd < 0)
-		t_fatal("open %s", argv[1]);
-	dev_size = t_dev_size(bfd);
+	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, &dev_size, NULL);
 	if (t_lbs(bfd) != 512 || dev_size < 32 * MIB)
 		t_fatal("%s: needs 512-byte blocks and 32 MiB", argv[1]);
 

@@ -312,9 +312,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 64;
 	}
-	bfd = open(argv[1], O_RDWR | O_DIRECT);
-	if (bfd < 0)
-		t_fatal("open %s", argv[1]);
+	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, NULL, NULL);
 	if (t_lbs(bfd) != 512 || t_dev_size(bfd) < 96 * MB)
 		t_fatal("%s: needs 512-byte blocks and 96 MiB", argv[1]);
 	fd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);

@@ -103,9 +103,7 @@ int main(int argc, char **argv)
 	}
 	bad = (off_t)t_num(argv[2]) * 512;
 	end = bad + (off_t)t_num(argv[3]) * 512;
-	bfd = open(argv[1], O_RDWR | O_DIRECT);
-	if (bfd < 0)
-		t_fatal("open %s", argv[1]);
+	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, NULL, NULL);
 	if (t_lbs(bfd) != 512)
 		t_fatal("%s: needs 512-byte blocks", argv[1]);
 	if (bad < 2 * FM_BIO || end + 4 * FM_BIO > (off_t)t_dev_size(bfd))

@@ -161,9 +161,7 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 64;
 	}
-	bfd = open(argv[1], O_RDWR | O_DIRECT);
-	if (bfd < 0)
-		t_fatal("open %s", argv[1]);
+	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, NULL, NULL);
 	fi_half = 2048;
 	if (t_lbs(bfd) > fi_half)
 		t_fatal("%s: logical block %u is over half a page", argv[1],

@@ -305,11 +305,7 @@ int main(int argc, char **argv)
 		return 64;
 	}
 	seed0 = fz_state;
-	bfd = open(argv[optind], O_RDONLY);
-	if (bfd < 0)
-		t_fatal("open %s", argv[optind]);
-	fz_size = t_dev_size(bfd);
-	fz_lbs = t_lbs(bfd);
+	bfd = t_bdev_open(argv[optind], O_RDONLY, &fz_size, &fz_lbs);
 	close(bfd);
 	fz_dev = t_rdev(argv[optind]);
 	fz_mem = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,

@@ -378,10 +378,7 @@ int main(int argc, char **argv)
 		return 64;
 	}
 	seed0 = fr_state;
-	bfd = open(argv[optind], O_RDWR | O_DIRECT);
-	if (bfd < 0)
-		t_fatal("open %s", argv[optind]);
-	fr_size = t_dev_size(bfd);
+	bfd = t_bdev_open(argv[optind], O_RDWR | O_DIRECT, &fr_size, NULL);
 	if (t_lbs(bfd) != 512 || fr_size > (64 << 20))
 		t_fatal("%s: needs 512-byte blocks and at most 64 MiB",
 			argv[optind]);

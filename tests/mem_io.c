@@ -137,8 +137,9 @@ int main(int argc, char **argv)
 	pthread_t th[MI_THREADS];
 	long threads = 2, i;
 	long long pins;
+	unsigned int lbs;
 	uint64_t size;
-	int ctl, opt;
+	int ctl, bfd, opt;
 
 	while ((opt = getopt(argc, argv, "s:j:m:")) != -1) {
 		switch (opt) {
@@ -161,13 +162,10 @@ int main(int argc, char **argv)
 			"[-m MAX_KIB] BLOCKDEV\n", argv[0], MI_THREADS);
 		return 64;
 	}
-	ctl = open(argv[optind], O_RDONLY);
-	if (ctl < 0)
-		t_fatal("open %s", argv[optind]);
-	if (t_lbs(ctl) != 512)
+	bfd = t_bdev_open(argv[optind], O_RDONLY, &size, &lbs);
+	close(bfd);
+	if (lbs != 512)
 		t_fatal("%s: needs 512-byte blocks", argv[optind]);
-	size = t_dev_size(ctl);
-	close(ctl);
 	mi_region = size / threads;
 	if (mi_region > 64 * MB)
 		mi_region = 64 * MB;

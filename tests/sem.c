@@ -270,11 +270,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s BLOCKDEV\n", argv[0]);
 		return 64;
 	}
-	bfd = open(argv[1], O_RDWR | O_DIRECT);
-	if (bfd < 0)
-		t_fatal("open %s", argv[1]);
-	lbs = t_lbs(bfd);
-	dev_size = t_dev_size(bfd);
+	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, &dev_size, &lbs);
 	t_note("%s: %llu bytes, logical block %u", argv[1],
 	       (unsigned long long)dev_size, lbs);
 

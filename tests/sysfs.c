@@ -187,6 +187,7 @@ static void test_errors(int fd, int minor, const char *nullb_dir)
 
 int main(int argc, char **argv)
 {
+	uint64_t size;
 	int ctl, fd, bfd;
 	dev_t dev;
 
@@ -197,13 +198,10 @@ int main(int argc, char **argv)
 	}
 	page = sysconf(_SC_PAGESIZE);
 	dev = t_rdev(argv[1]);
-	bfd = open(argv[1], O_RDONLY);
-	if (bfd < 0)
-		t_fatal("open %s", argv[1]);
-	lbs = t_lbs(bfd);
-	if (t_dev_size(bfd) < (17 << 20))
-		t_fatal("%s is smaller than 17 MiB", argv[1]);
+	bfd = t_bdev_open(argv[1], O_RDONLY, &size, &lbs);
 	close(bfd);
+	if (size < (17 << 20))
+		t_fatal("%s is smaller than 17 MiB", argv[1]);
 
 	ctl = t_ctl_open();
 	t_bind_path(ctl, 1, argv[1]);

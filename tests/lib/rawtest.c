@@ -345,6 +345,20 @@ unsigned int t_lbs(int fd)
 	return lbs;
 }
 
+int t_bdev_open(const char *path, int flags, uint64_t *size,
+		unsigned int *lbs)
+{
+	int fd = open(path, flags);
+
+	if (fd < 0)
+		t_fatal("open %s", path);
+	if (size)
+		*size = t_dev_size(fd);
+	if (lbs)
+		*lbs = t_lbs(fd);
+	return fd;
+}
+
 dev_t t_rdev(const char *path)
 {
 	struct stat st;

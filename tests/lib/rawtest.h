@@ -82,6 +82,13 @@ int t_raw_finish(int ctl, int minor);
 /* Block device facts, through ioctls on @fd; fatal on failure. */
 uint64_t t_dev_size(int fd);
 unsigned int t_lbs(int fd);
+/*
+ * Open the block device at @path with @flags and, where @size and @lbs
+ * are not NULL, store its size in bytes and its logical block size there.
+ * Returns the descriptor; fatal ("open PATH") on any failure.
+ */
+int t_bdev_open(const char *path, int flags, uint64_t *size,
+		unsigned int *lbs);
 /* dev_t of the block device node at @path; fatal if not one. */
 dev_t t_rdev(const char *path);
 
