@@ -344,10 +344,8 @@ int main(int argc, char **argv)
 	char *mem;
 	int ret;
 
-	if (argc != 4) {
-		fputs("usage: async_aio RAWDEV DELAY_MS BAD_OFFSET\n", stderr);
-		return 64;
-	}
+	if (argc != 4)
+		t_usage("async_aio", "RAWDEV DELAY_MS BAD_OFFSET");
 	delay_ms = t_num(argv[2]);
 	bad_off = t_num(argv[3]);
 	fd = open(argv[1], O_RDWR);

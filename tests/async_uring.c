@@ -495,11 +495,8 @@ int main(int argc, char **argv)
 		argv += 2;
 		argc -= 2;
 	}
-	if (argc != 3) {
-		fputs("usage: async_uring [--poll nvme|MS] RAWDEV BLOCKDEV\n",
-		      stderr);
-		return 64;
-	}
+	if (argc != 3)
+		t_usage("async_uring", "[--poll nvme|MS] RAWDEV BLOCKDEV");
 	raw_path = argv[1];
 	bdev_path = argv[2];
 	fd = open(raw_path, O_RDWR);

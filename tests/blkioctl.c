@@ -181,11 +181,8 @@ int main(int argc, char **argv)
 	int ctl, rfd, bfd, rofd, robfd, dfd, cfd, zeroes;
 
 	if (argc < 2 || argc > 3 ||
-	    (argc == 3 && strcmp(argv[2], "discard-zeroes"))) {
-		fprintf(stderr, "usage: %s BLOCKDEV [discard-zeroes]\n",
-			argv[0]);
-		return 64;
-	}
+	    (argc == 3 && strcmp(argv[2], "discard-zeroes")))
+		t_usage(argv[0], "BLOCKDEV [discard-zeroes]");
 	zeroes = argc == 3;
 	bfd = t_bdev_open(argv[1], O_RDWR, &dev_size, NULL);
 	robfd = t_bdev_open(argv[1], O_RDONLY, NULL, NULL);

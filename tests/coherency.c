@@ -114,10 +114,8 @@ int main(int argc, char **argv)
 	int ctl, rfd, cfd, dfd;
 	uint64_t size;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s BLOCKDEV\n", argv[0]);
-		return 64;
-	}
+	if (argc != 2)
+		t_usage(argv[0], "BLOCKDEV");
 	cfd = t_bdev_open(argv[1], O_RDWR, &size, &lbs);
 	dfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, NULL, NULL);
 	if (size < (4 << 20))

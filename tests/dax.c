@@ -431,10 +431,8 @@ int main(int argc, char **argv)
 {
 	int ctl;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s BLOCKDEV BADBLOCKS_FILE\n", argv[0]);
-		return 64;
-	}
+	if (argc != 3)
+		t_usage(argv[0], "BLOCKDEV BADBLOCKS_FILE");
 	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, &dev_size, NULL);
 	if (t_lbs(bfd) != 512 || dev_size < 32 * MIB)
 		t_fatal("%s: needs 512-byte blocks and 32 MiB", argv[1]);

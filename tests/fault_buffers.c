@@ -307,11 +307,8 @@ int main(int argc, char **argv)
 {
 	int ctl, i;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s BLOCKDEV [PFNMAP_FILE...]\n",
-			argv[0]);
-		return 64;
-	}
+	if (argc < 2)
+		t_usage(argv[0], "BLOCKDEV [PFNMAP_FILE...]");
 	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, NULL, NULL);
 	if (t_lbs(bfd) != 512 || t_dev_size(bfd) < 96 * MB)
 		t_fatal("%s: needs 512-byte blocks and 96 MiB", argv[1]);

@@ -96,11 +96,9 @@ int main(int argc, char **argv)
 	size_t flen;
 	int ctl;
 
-	if (argc != 4 && argc != 5) {
-		fprintf(stderr, "usage: %s BLOCKDEV BAD_SECTOR BAD_COUNT "
-			"[BADBLOCKS_FILE]\n", argv[0]);
-		return 64;
-	}
+	if (argc != 4 && argc != 5)
+		t_usage(argv[0],
+			"BLOCKDEV BAD_SECTOR BAD_COUNT [BADBLOCKS_FILE]");
 	bad = (off_t)t_num(argv[2]) * 512;
 	end = bad + (off_t)t_num(argv[3]) * 512;
 	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, NULL, NULL);

@@ -64,10 +64,8 @@ int main(int argc, char **argv)
 	int ctl, fd, i;
 	void *buf;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s BLOCKDEV\n", argv[0]);
-		return 64;
-	}
+	if (argc != 2)
+		t_usage(argv[0], "BLOCKDEV");
 	snprintf(stat_path, sizeof(stat_path), "/sys/block/%s/stat",
 		 basename(argv[1]));
 	buf = t_alloc(4096, 4096);

@@ -156,11 +156,8 @@ int main(int argc, char **argv)
 		}
 		argv++, argc--;
 	}
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s [--odirect] [--seconds N] BLOCKDEV\n",
-			argv[0]);
-		return 64;
-	}
+	if (argc != 2)
+		t_usage(argv[0], "[--odirect] [--seconds N] BLOCKDEV");
 	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, NULL, NULL);
 	fi_half = 2048;
 	if (t_lbs(bfd) > fi_half)

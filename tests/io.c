@@ -284,8 +284,7 @@ int main(int argc, char **argv)
 		big = t_num(argv[2]) * MIB;
 		argv += 2;
 	} else if (argc != 2) {
-		fprintf(stderr, "usage: %s [--big MIB] BLOCKDEV\n", argv[0]);
-		return 64;
+		t_usage(argv[0], "[--big MIB] BLOCKDEV");
 	}
 	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, &dev_size, &lbs);
 	t_note("%s: %llu bytes, logical block %u", argv[1],

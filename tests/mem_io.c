@@ -157,11 +157,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || threads < 1 || threads > MI_THREADS ||
-	    mi_max < 512 || mi_max % 512) {
-		fprintf(stderr, "usage: %s [-s SECONDS] [-j THREADS 1-%d] "
-			"[-m MAX_KIB] BLOCKDEV\n", argv[0], MI_THREADS);
-		return 64;
-	}
+	    mi_max < 512 || mi_max % 512)
+		t_usage(argv[0],
+			"[-s SECONDS] [-j THREADS 1-%d] [-m MAX_KIB] BLOCKDEV",
+			MI_THREADS);
 	bfd = t_bdev_open(argv[optind], O_RDONLY, &size, &lbs);
 	close(bfd);
 	if (lbs != 512)

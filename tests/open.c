@@ -274,11 +274,8 @@ int main(int argc, char **argv)
 		close(ctl);
 		return t_done();
 	}
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s [--held] BLOCKDEV | --unplug BLOCKDEV DIR\n",
-			argv[0]);
-		return 64;
-	}
+	if (argc != 2)
+		t_usage(argv[0], "[--held] BLOCKDEV | --unplug BLOCKDEV DIR");
 	bdev_path = argv[1];
 	ctl = t_ctl_open();
 	check_excl_free("before the test (nothing else holds it)");

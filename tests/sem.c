@@ -266,10 +266,8 @@ int main(int argc, char **argv)
 {
 	int ctl, fd;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s BLOCKDEV\n", argv[0]);
-		return 64;
-	}
+	if (argc != 2)
+		t_usage(argv[0], "BLOCKDEV");
 	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, &dev_size, &lbs);
 	t_note("%s: %llu bytes, logical block %u", argv[1],
 	       (unsigned long long)dev_size, lbs);

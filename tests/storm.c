@@ -458,6 +458,6 @@ int main(int argc, char **argv)
 	return t_done();
 
 usage:
-	fprintf(stderr, "usage: storm [-s SECONDS] [-S SEED] RAW_KO BLOCKDEV_A BLOCKDEV_B [NULLB_C]\n");
-	return 64;
+	t_usage("storm",
+		"[-s SECONDS] [-S SEED] RAW_KO BLOCKDEV_A BLOCKDEV_B [NULLB_C]");
 }

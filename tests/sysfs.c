@@ -191,11 +191,8 @@ int main(int argc, char **argv)
 	int ctl, fd, bfd;
 	dev_t dev;
 
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: %s BLOCKDEV [NULLB_CONFIGFS_DIR]\n",
-			argv[0]);
-		return 64;
-	}
+	if (argc < 2 || argc > 3)
+		t_usage(argv[0], "BLOCKDEV [NULLB_CONFIGFS_DIR]");
 	page = sysconf(_SC_PAGESIZE);
 	dev = t_rdev(argv[1]);
 	bfd = t_bdev_open(argv[1], O_RDONLY, &size, &lbs);

@@ -277,11 +277,9 @@ int main(int argc, char **argv)
 	long long held;
 	double t0;
 
-	if (argc != 3) {
-		fputs("usage: teardown aio|uring|uring-poll|sync|ring-close|ring-close-poll RAWDEV\n",
-		      stderr);
-		return 64;
-	}
+	if (argc != 3)
+		t_usage("teardown",
+			"aio|uring|uring-poll|sync|ring-close|ring-close-poll RAWDEV");
 	mode = argv[1];
 	raw_path = argv[2];
 	if (!strcmp(mode, "ring-close"))

@@ -161,6 +161,18 @@ void t_fatal(const char *fmt, ...)
 	exit(1);
 }
 
+void t_usage(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "usage: %s ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(64);
+}
+
 int t_failures(void)
 {
 	return t_nfail;

@@ -36,6 +36,12 @@ const char *t_errname(int e);
 void t_figure(const char *key, unsigned long long n);
 /* Print "not ok - <msg>: <strerror>" (if errno set) and exit 1. */
 void t_fatal(const char *fmt, ...) T_FMT(1, 2) __attribute__((noreturn));
+/*
+ * Print "usage: PROG <args>" to stderr and exit with status 64, what every
+ * program does with a command line it does not take.
+ */
+void t_usage(const char *prog, const char *fmt, ...) T_FMT(2, 3)
+	__attribute__((noreturn));
 /* Exit status for main: 0 if every assertion passed. */
 int t_done(void);
 int t_failures(void);
