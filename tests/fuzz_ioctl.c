@@ -287,27 +287,16 @@ static void fz_raw(int fd)
 int main(int argc, char **argv)
 {
 	unsigned long n = 2000, i;
-	int ctl, fd, bfd, opt;
+	const char *bdev;
+	int ctl, fd, bfd;
 	uint64_t seed0;
 
 	fz_state = 0x5eed;
-	while ((opt = getopt(argc, argv, "n:s:")) != -1) {
-		if (opt == 'n')
-			n = t_num(optarg);
-		else if (opt == 's')
-			fz_state = t_num(optarg) | 1;
-		else
-			return 64;
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "usage: %s [-n CASES] [-s SEED] BLOCKDEV\n",
-			argv[0]);
-		return 64;
-	}
+	bdev = t_fuzz_args(argc, argv, &n, &fz_state);
 	seed0 = fz_state;
-	bfd = t_bdev_open(argv[optind], O_RDONLY, &fz_size, &fz_lbs);
+	bfd = t_bdev_open(bdev, O_RDONLY, &fz_size, &fz_lbs);
 	close(bfd);
-	fz_dev = t_rdev(argv[optind]);
+	fz_dev = t_rdev(bdev);
 	fz_mem = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (fz_mem == MAP_FAILED ||
@@ -315,7 +304,7 @@ int main(int argc, char **argv)
 	    mprotect(fz_mem + 2 * 4096, 4096, PROT_NONE))
 		t_fatal("map the pointer pages");
 
-	fd = t_raw_bind_open(&ctl, 1, argv[optind], O_RDWR);
+	fd = t_raw_bind_open(&ctl, 1, bdev, O_RDWR);
 	for (i = 0; i < n; i++) {
 		fz_cases = i;
 		fz_fill_random();

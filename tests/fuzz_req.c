@@ -360,28 +360,16 @@ int main(int argc, char **argv)
 {
 	unsigned long cases = 2000;
 	unsigned char *init;
-	int ctl, bfd, opt;
+	const char *bdev;
+	int ctl, bfd;
 	uint64_t seed0;
 
 	fr_state = 0x5eed;
-	while ((opt = getopt(argc, argv, "n:s:")) != -1) {
-		if (opt == 'n')
-			cases = t_num(optarg);
-		else if (opt == 's')
-			fr_state = t_num(optarg) | 1;
-		else
-			return 64;
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "usage: %s [-n CASES] [-s SEED] BLOCKDEV\n",
-			argv[0]);
-		return 64;
-	}
+	bdev = t_fuzz_args(argc, argv, &cases, &fr_state);
 	seed0 = fr_state;
-	bfd = t_bdev_open(argv[optind], O_RDWR | O_DIRECT, &fr_size, NULL);
+	bfd = t_bdev_open(bdev, O_RDWR | O_DIRECT, &fr_size, NULL);
 	if (t_lbs(bfd) != 512 || fr_size > (64 << 20))
-		t_fatal("%s: needs 512-byte blocks and at most 64 MiB",
-			argv[optind]);
+		t_fatal("%s: needs 512-byte blocks and at most 64 MiB", bdev);
 	fr_arena = mmap(NULL, FR_ARENA + 3 * 4096, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (fr_arena == MAP_FAILED)
@@ -399,7 +387,7 @@ int main(int argc, char **argv)
 	fr_shadow_set(0, fr_size, 1);
 	close(bfd);
 
-	fd = t_raw_bind_open(&ctl, 1, argv[optind], O_RDWR);
+	fd = t_raw_bind_open(&ctl, 1, bdev, O_RDWR);
 	for (fr_case = 0; fr_case < cases; fr_case++)
 		fr_one();
 	t_note("%lu request cases (seed %#" PRIx64 "): %lu valid, %lu reads "

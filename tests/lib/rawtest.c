@@ -453,6 +453,24 @@ unsigned long long t_num(const char *s)
 	return v;
 }
 
+const char *t_fuzz_args(int argc, char **argv, unsigned long *cases,
+			uint64_t *seed)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "n:s:")) != -1) {
+		if (opt == 'n')
+			*cases = t_num(optarg);
+		else if (opt == 's')
+			*seed = t_num(optarg) | 1;
+		else
+			exit(64);
+	}
+	if (optind != argc - 1)
+		t_usage(argv[0], "[-n CASES] [-s SEED] BLOCKDEV");
+	return argv[optind];
+}
+
 double t_now_ms(void)
 {
 	struct timespec ts;

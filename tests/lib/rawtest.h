@@ -109,6 +109,13 @@ void t_pwrite_all(int fd, const void *buf, size_t len, off_t off);
 
 /* Parse a decimal or 0x number argument; fatal on junk. */
 unsigned long long t_num(const char *s);
+/*
+ * The fuzzers' command line, "[-n CASES] [-s SEED] BLOCKDEV": *@cases and
+ * *@seed keep what they hold unless given, a seed given is made odd.
+ * Returns BLOCKDEV; exits 64 on any other command line.
+ */
+const char *t_fuzz_args(int argc, char **argv, unsigned long *cases,
+			uint64_t *seed);
 
 /* Monotonic time in milliseconds. */
 double t_now_ms(void);
