@@ -47,14 +47,6 @@ static atomic_int fi_stop;
 static atomic_long fi_reads, fi_writes, fi_bad_reads, fi_bad_writes;
 static atomic_long fi_errors;
 
-static uint64_t fi_rand(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 static void *fi_reader(void *arg)
 {
 	long id = (long)arg;
@@ -65,7 +57,7 @@ static void *fi_reader(void *arg)
 
 	for (i = 0; !atomic_load(&fi_stop); i++) {
 		unsigned char *buf = base + (i % FI_PAGES) * 4096;
-		off_t off = (fi_rand(&seed) % (FI_RREGION / fi_half)) * fi_half;
+		off_t off = (t_rand(&seed) % (FI_RREGION / fi_half)) * fi_half;
 		ssize_t n;
 
 		memset(buf, 0, fi_half);

@@ -37,17 +37,9 @@ static unsigned int fz_lbs;
 static dev_t fz_dev;
 static unsigned long fz_cases, fz_bad;
 
-static uint64_t fz_rand(void)
-{
-	fz_state ^= fz_state << 13;
-	fz_state ^= fz_state >> 7;
-	fz_state ^= fz_state << 17;
-	return fz_state;
-}
-
 static uint64_t fz_below(uint64_t n)
 {
-	return n ? fz_rand() % n : 0;
+	return n ? t_rand(&fz_state) % n : 0;
 }
 
 /* A pointer of a random kind; sets how much of it can be read/written. */
@@ -83,7 +75,7 @@ static void fz_fill_random(void)
 	size_t i;
 
 	for (i = 0; i < 4096 / 8; i++)
-		w[i] = fz_rand();
+		w[i] = t_rand(&fz_state);
 }
 
 /* Report a call whose outcome is wrong; count it. */
@@ -128,7 +120,7 @@ static void fz_expect(const char *what, unsigned long cmd, int ret,
 static unsigned long fz_random_cmd(void)
 {
 	for (;;) {
-		unsigned long cmd = (uint32_t)fz_rand();
+		unsigned long cmd = (uint32_t)t_rand(&fz_state);
 		unsigned int type = (cmd >> 8) & 0xff;
 
 		if (type == 'T' || type == 'X' || type == 'f' || type == 0x94 ||
@@ -155,7 +147,7 @@ static void fz_ctl(int ctl)
 	rq = fz_ptr(sizeof(*rq), &readable, &writable);
 	switch (fz_below(4)) {
 	case 0:
-		minor = (int)fz_rand();
+		minor = (int)t_rand(&fz_state);
 		break;
 	case 1:
 		minor = (int)fz_below(FZ_MINORS + 2) - 1;
@@ -168,8 +160,8 @@ static void fz_ctl(int ctl)
 		rq->raw_minor = minor;
 		switch (fz_below(4)) {
 		case 0:
-			rq->block_major = fz_rand();
-			rq->block_minor = fz_rand();
+			rq->block_major = t_rand(&fz_state);
+			rq->block_minor = t_rand(&fz_state);
 			break;
 		case 1:
 			rq->block_major = 0;

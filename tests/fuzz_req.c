@@ -50,17 +50,9 @@ static unsigned long fr_case, fr_bad, fr_valid, fr_verified;
 static struct fr_seg segs[FR_IOV_MAX + 8];
 static struct iovec iov[FR_IOV_MAX + 8];
 
-static uint64_t fr_rand(void)
-{
-	fr_state ^= fr_state << 13;
-	fr_state ^= fr_state >> 7;
-	fr_state ^= fr_state << 17;
-	return fr_state;
-}
-
 static uint64_t fr_below(uint64_t n)
 {
-	return n ? fr_rand() % n : 0;
+	return n ? t_rand(&fr_state) % n : 0;
 }
 
 static void fr_fail(const char *fmt, ...) T_FMT(1, 2);
@@ -235,7 +227,7 @@ static void fr_one(void)
 			fr_fuzz_seg(&segs[i], i == nseg - 1);
 		switch (fr_below(8)) {
 		case 0:
-			off = fr_rand() >> 2;
+			off = t_rand(&fr_state) >> 2;
 			break;
 		case 1:
 			off = -512 * (off_t)(1 + fr_below(8));

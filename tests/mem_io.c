@@ -36,14 +36,6 @@ static size_t mi_max = 4 * MB, mi_region;
 static double mi_t0;
 static atomic_ullong mi_verified, mi_rounds, mi_bad, mi_thp_rounds;
 
-static uint64_t mi_rand(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /*
  * A fresh anonymous mapping holding @len bytes at offset @shift: 2 MiB
  * aligned and MADV_HUGEPAGE for @thp, MADV_NOHUGEPAGE otherwise.  The
@@ -91,9 +83,9 @@ static void *mi_thread(void *arg)
 
 	for (round = 0; t_now_ms() - mi_t0 < mi_seconds * 1000.0; round++) {
 		int kind = round % 4, thp = kind == 0;
-		size_t len = (mi_rand(&seed) % (mi_max / 512) + 1) * 512;
+		size_t len = (t_rand(&seed) % (mi_max / 512) + 1) * 512;
 		size_t shift = kind == 2 ? 512 : 0, maplen;
-		off_t off = (off_t)(mi_rand(&seed) %
+		off_t off = (off_t)(t_rand(&seed) %
 				    ((mi_region - len) / 512 + 1)) * 512;
 		uint64_t pat = ((uint64_t)id << 32) | round;
 		unsigned char *buf;

@@ -471,6 +471,14 @@ const char *t_fuzz_args(int argc, char **argv, unsigned long *cases,
 	return argv[optind];
 }
 
+uint64_t t_rand(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
 double t_now_ms(void)
 {
 	struct timespec ts;

@@ -117,6 +117,12 @@ unsigned long long t_num(const char *s);
 const char *t_fuzz_args(int argc, char **argv, unsigned long *cases,
 			uint64_t *seed);
 
+/*
+ * xorshift64: advance *@state (never 0) and return it.  The same start
+ * gives the same sequence, so a run is repeated from the seed it printed.
+ */
+uint64_t t_rand(uint64_t *state);
+
 /* Monotonic time in milliseconds. */
 double t_now_ms(void);
 /* Page pins held system-wide: nr_foll_pin_acquired - nr_foll_pin_released. */
