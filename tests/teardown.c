@@ -136,17 +136,11 @@ static void uring_setup(struct io_uring *ring, unsigned int flags, int fd,
 			char *mem)
 {
 	struct iovec iov = { mem, NREQ * REQ_LEN };
-	int ret = io_uring_queue_init(NREQ, ring, flags);
 
-	if (ret) {
-		errno = -ret;
-		t_fatal("io_uring_queue_init");
-	}
-	ret = io_uring_register_buffers(ring, &iov, 1);
-	if (ret) {
-		errno = -ret;
-		t_fatal("io_uring_register_buffers");
-	}
+	t_fatal_if_neg(io_uring_queue_init(NREQ, ring, flags),
+		       "io_uring_queue_init");
+	t_fatal_if_neg(io_uring_register_buffers(ring, &iov, 1),
+		       "io_uring_register_buffers");
 	uring_queue(ring, fd, mem, 1);
 }
 

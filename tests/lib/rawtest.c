@@ -161,6 +161,20 @@ void t_fatal(const char *fmt, ...)
 	exit(1);
 }
 
+void t_fatal_if_neg(long ret, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (ret >= 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	errno = -ret;
+	t_fatal("%s", msg);
+}
+
 void t_usage(const char *prog, const char *fmt, ...)
 {
 	va_list ap;

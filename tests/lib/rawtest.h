@@ -37,6 +37,11 @@ void t_figure(const char *key, unsigned long long n);
 /* Print "not ok - <msg>: <strerror>" (if errno set) and exit 1. */
 void t_fatal(const char *fmt, ...) T_FMT(1, 2) __attribute__((noreturn));
 /*
+ * For calls that return a negative errno rather than set errno (liburing,
+ * libaio): if @ret < 0, t_fatal() with errno -@ret; else nothing.
+ */
+void t_fatal_if_neg(long ret, const char *fmt, ...) T_FMT(2, 3);
+/*
  * Print "usage: PROG <args>" to stderr and exit with status 64, what every
  * program does with a command line it does not take.
  */
