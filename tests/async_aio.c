@@ -43,10 +43,7 @@ static int reap(struct io_event *ev, int min, int max, unsigned int ms)
 	while (got < max) {
 		n = io_getevents(ctx, got < min ? min - got : 0, max - got,
 				 ev + got, &ts);
-		if (n < 0) {
-			errno = -n;
-			t_fatal("io_getevents");
-		}
+		t_fatal_if_neg(n, "io_getevents");
 		if (!n)
 			break;
 		got += n;
@@ -342,12 +339,9 @@ int main(int argc, char **argv)
 	uint64_t bad_off;
 	long long base;
 	char *mem;
-	int ret;
 
-	if (argc != 4) {
-		fputs("usage: async_aio RAWDEV DELAY_MS BAD_OFFSET\n", stderr);
-		return 64;
-	}
+	if (argc != 4)
+		t_usage("async_aio", "RAWDEV DELAY_MS BAD_OFFSET");
 	delay_ms = t_num(argv[2]);
 	bad_off = t_num(argv[3]);
 	fd = open(argv[1], O_RDWR);
@@ -356,11 +350,7 @@ int main(int argc, char **argv)
 	dev_size = t_dev_size(fd);
 	if (dev_size < 96 * MIB || bad_off < 2 * MIB || bad_off > 60 * MIB)
 		t_fatal("need 96 MiB and a bad block within 2..60 MiB");
-	ret = io_setup(NBATCH + 8, &ctx);
-	if (ret) {
-		errno = -ret;
-		t_fatal("io_setup");
-	}
+	t_fatal_if_neg(io_setup(NBATCH + 8, &ctx), "io_setup");
 	mem = t_map(memlen);
 
 	base = t_pins_held();

@@ -57,12 +57,8 @@ static unsigned long long pinned(void)
 static void ring_init(struct io_uring *ring, unsigned int entries,
 		      unsigned int flags)
 {
-	int ret = io_uring_queue_init(entries, ring, flags);
-
-	if (ret) {
-		errno = -ret;
-		t_fatal("io_uring_queue_init(%u, %#x)", entries, flags);
-	}
+	t_fatal_if_neg(io_uring_queue_init(entries, ring, flags),
+		       "io_uring_queue_init(%u, %#x)", entries, flags);
 }
 
 static struct io_uring_sqe *sqe_get(struct io_uring *ring)
@@ -82,19 +78,13 @@ static int complete(struct io_uring *ring, int n, int *res, int nres)
 {
 	struct io_uring_cqe *cqe;
 	char seen[256] = { 0 };
-	int i, ret, bad = 0;
+	int i, bad = 0;
 
-	ret = io_uring_submit_and_wait(ring, n);
-	if (ret < 0) {
-		errno = -ret;
-		t_fatal("io_uring_submit_and_wait");
-	}
+	t_fatal_if_neg(io_uring_submit_and_wait(ring, n),
+		       "io_uring_submit_and_wait");
 	for (i = 0; i < n; i++) {
-		ret = io_uring_wait_cqe(ring, &cqe);
-		if (ret) {
-			errno = -ret;
-			t_fatal("io_uring_wait_cqe");
-		}
+		t_fatal_if_neg(io_uring_wait_cqe(ring, &cqe),
+			       "io_uring_wait_cqe");
 		if (cqe->user_data < (unsigned long long)nres &&
 		    cqe->user_data < sizeof(seen) && !seen[cqe->user_data]) {
 			seen[cqe->user_data] = 1;
@@ -172,18 +162,11 @@ static int round_trip(struct io_uring *ring, char *mem, uint64_t base,
 static void register_both(struct io_uring *ring, char *mem)
 {
 	struct iovec iov = { mem, FIXED_LEN };
-	int ret;
 
-	ret = io_uring_register_buffers(ring, &iov, 1);
-	if (ret) {
-		errno = -ret;
-		t_fatal("io_uring_register_buffers");
-	}
-	ret = io_uring_register_files(ring, &fd, 1);
-	if (ret) {
-		errno = -ret;
-		t_fatal("io_uring_register_files");
-	}
+	t_fatal_if_neg(io_uring_register_buffers(ring, &iov, 1),
+		       "io_uring_register_buffers");
+	t_fatal_if_neg(io_uring_register_files(ring, &fd, 1),
+		       "io_uring_register_files");
 }
 
 /* Threads of this process that are io-wq workers ("iou-wrk-PID"). */
@@ -495,11 +478,8 @@ int main(int argc, char **argv)
 		argv += 2;
 		argc -= 2;
 	}
-	if (argc != 3) {
-		fputs("usage: async_uring [--poll nvme|MS] RAWDEV BLOCKDEV\n",
-		      stderr);
-		return 64;
-	}
+	if (argc != 3)
+		t_usage("async_uring", "[--poll nvme|MS] RAWDEV BLOCKDEV");
 	raw_path = argv[1];
 	bdev_path = argv[2];
 	fd = open(raw_path, O_RDWR);

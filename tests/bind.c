@@ -264,10 +264,8 @@ int main(int argc, char **argv)
 	dev_t bdev;
 	int ctl;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s BLOCKDEV\n", argv[0]);
-		return 64;
-	}
+	if (argc != 2)
+		t_usage(argv[0], "BLOCKDEV");
 	t_note("struct raw_config_request is %zu bytes here",
 	       sizeof(struct raw_config_request));
 	bdev = t_rdev(argv[1]);

@@ -181,28 +181,18 @@ int main(int argc, char **argv)
 	int ctl, rfd, bfd, rofd, robfd, dfd, cfd, zeroes;
 
 	if (argc < 2 || argc > 3 ||
-	    (argc == 3 && strcmp(argv[2], "discard-zeroes"))) {
-		fprintf(stderr, "usage: %s BLOCKDEV [discard-zeroes]\n",
-			argv[0]);
-		return 64;
-	}
+	    (argc == 3 && strcmp(argv[2], "discard-zeroes")))
+		t_usage(argv[0], "BLOCKDEV [discard-zeroes]");
 	zeroes = argc == 3;
-	bfd = open(argv[1], O_RDWR);
-	robfd = open(argv[1], O_RDONLY);
-	dfd = open(argv[1], O_RDWR | O_DIRECT);
-	cfd = open(argv[1], O_RDONLY);
-	if (bfd < 0 || robfd < 0 || dfd < 0 || cfd < 0)
-		t_fatal("open %s", argv[1]);
-	dev_size = t_dev_size(bfd);
+	bfd = t_bdev_open(argv[1], O_RDWR, &dev_size, NULL);
+	robfd = t_bdev_open(argv[1], O_RDONLY, NULL, NULL);
+	dfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, NULL, NULL);
+	cfd = t_bdev_open(argv[1], O_RDONLY, NULL, NULL);
 	if (dev_size < (4 << 20))
 		t_fatal("%s is smaller than 4 MiB", argv[1]);
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[1]);
-	rfd = open(t_raw_path(1), O_RDWR);
-	rofd = open(t_raw_path(1), O_RDONLY);
-	if (rfd < 0 || rofd < 0)
-		t_fatal("open raw1");
+	rfd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);
+	rofd = t_raw_open(1, O_RDONLY);
 	t_note("struct sizes here: size_t %zu, long %zu", sizeof(size_t),
 	       sizeof(long));
 
@@ -218,7 +208,5 @@ int main(int argc, char **argv)
 	close(dfd);
 	close(robfd);
 	close(bfd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

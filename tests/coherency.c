@@ -112,31 +112,21 @@ static void test_raw_write_over_dirty(int rfd, int cfd, int dfd)
 int main(int argc, char **argv)
 {
 	int ctl, rfd, cfd, dfd;
+	uint64_t size;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s BLOCKDEV\n", argv[0]);
-		return 64;
-	}
-	cfd = open(argv[1], O_RDWR);
-	dfd = open(argv[1], O_RDWR | O_DIRECT);
-	if (cfd < 0 || dfd < 0)
-		t_fatal("open %s", argv[1]);
-	lbs = t_lbs(cfd);
-	if (t_dev_size(cfd) < (4 << 20))
+	if (argc != 2)
+		t_usage(argv[0], "BLOCKDEV");
+	cfd = t_bdev_open(argv[1], O_RDWR, &size, &lbs);
+	dfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, NULL, NULL);
+	if (size < (4 << 20))
 		t_fatal("%s is smaller than 4 MiB", argv[1]);
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[1]);
-	rfd = open(t_raw_path(1), O_RDWR);
-	if (rfd < 0)
-		t_fatal("open raw1");
+	rfd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);
 	test_raw_write_invalidates(rfd, cfd);
 	test_raw_read_writes_back(rfd, cfd);
 	test_raw_write_over_dirty(rfd, cfd, dfd);
 	close(rfd);
 	close(dfd);
 	close(cfd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

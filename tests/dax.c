@@ -99,9 +99,7 @@ static void check_sysfs(void)
 	int f;
 
 	t_ok(io_path_is("none"), "io_path is none while raw1 is not open");
-	f = open(t_raw_path(1), O_RDONLY);
-	if (f < 0)
-		t_fatal("open raw1");
+	f = t_raw_open(1, O_RDONLY);
 	t_ok(io_path_is("dax"), "io_path is dax once raw1 is open");
 	write_text(SYS_RAW1 "dax", "0");
 	t_ok(io_path_is("bio"), "dax=0 on the minor: io_path is bio");
@@ -433,23 +431,16 @@ int main(int argc, char **argv)
 {
 	int ctl;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s BLOCKDEV BADBLOCKS_FILE\n", argv[0]);
-		return 64;
-	}
-	bfd = open(argv[1], O_RDWR | O_DIRECT);
-	if (bfd < 0)
-		t_fatal("open %s", argv[1]);
-	dev_size = t_dev_size(bfd);
+	if (argc != 3)
+		t_usage(argv[0], "BLOCKDEV BADBLOCKS_FILE");
+	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, &dev_size, NULL);
 	if (t_lbs(bfd) != 512 || dev_size < 32 * MIB)
 		t_fatal("%s: needs 512-byte blocks and 32 MiB", argv[1]);
 
 	ctl = t_ctl_open();
 	t_bind_path(ctl, 1, argv[1]);
 	check_sysfs();
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_open(1, O_RDWR);
 	check_paths();
 	check_errnos();
 	check_badblocks(argv[2]);

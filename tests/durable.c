@@ -179,11 +179,7 @@ static int do_write(const char *dev, uint64_t boot, const char *mode,
 		return 64;
 	}
 	buf = t_alloc(REC_SIZE, 4096);
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, dev);
-	fd = open(t_raw_path(1), O_RDWR | (dsync ? O_DSYNC : 0));
-	if (fd < 0)
-		t_fatal("open %s", t_raw_path(1));
+	fd = t_raw_bind_open(&ctl, 1, dev, O_RDWR | (dsync ? O_DSYNC : 0));
 	printf("# writing boot %" PRIu64 " mode %s from slot %" PRIu64 "\n",
 	       boot, mode, slot_offset(boot, 0) / REC_SIZE);
 	fflush(stdout);
@@ -215,9 +211,7 @@ static int do_write(const char *dev, uint64_t boot, const char *mode,
 		seq++;
 	}
 	close(fd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }
 
 /* The last acknowledgement per slot. */
@@ -288,11 +282,7 @@ static int do_check(const char *dev, const char *ackfile)
 	fclose(f);
 
 	buf = t_alloc(REC_SIZE, 4096);
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, dev);
-	fd = open(t_raw_path(1), O_RDONLY);
-	if (fd < 0)
-		t_fatal("open %s", t_raw_path(1));
+	fd = t_raw_bind_open(&ctl, 1, dev, O_RDONLY);
 	for (i = 0; i < RING; i++) {
 		if (!slots[i].acked)
 			continue;
@@ -314,9 +304,7 @@ static int do_check(const char *dev, const char *ackfile)
 	     nack, nslots, bad, newer);
 	printf("# checked %llu %llu\n", nslots, bad);
 	close(fd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }
 
 /*
@@ -487,11 +475,7 @@ static int do_replay(const char *logdev, const char *ackfile, int expect_loss)
 	r.quiet = expect_loss;
 	replay_read_acks(&r, ackfile);
 	buf = t_alloc(buflen, 4096);
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 2, logdev);
-	fd = open(t_raw_path(2), O_RDONLY);
-	if (fd < 0)
-		t_fatal("open %s", t_raw_path(2));
+	fd = t_raw_bind_open(&ctl, 2, logdev, O_RDONLY);
 	ss = t_lbs(fd);
 	t_pread_all(fd, buf, ss, 0);
 	memcpy(&sb, buf, sizeof(sb));
@@ -540,9 +524,7 @@ static int do_replay(const char *logdev, const char *ackfile, int expect_loss)
 		     "stable media before the next write: %llu missing",
 		     r.nacks, r.missing);
 	close(fd);
-	t_ret(t_bind(ctl, 2, 0, 0), 0, "unbind raw2");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 2);
 }
 
 int main(int argc, char **argv)

@@ -66,14 +66,6 @@ static atomic_long fa_errs[FA_NERR], fa_short, fa_bad_data, fa_bad_errno;
 static atomic_long fa_ok_calls;
 static struct fa_thread fa_threads[FA_MAX_THREADS];
 
-static uint64_t fa_rand(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /*
  * One pread or pwrite of a whole block, timed for the watchdog.  Returns 1
  * on success (and for a read, data that was checked), 0 on a failure.
@@ -148,7 +140,7 @@ static void *fa_worker(void *arg)
 	while (!atomic_load(&fa_go) && !atomic_load(&fa_stop))
 		usleep(1000);
 	while (fails < FA_FAILS && !atomic_load(&fa_stop)) {
-		off = base + fa_rand(&seed) % (fa_region / FA_BLOCK) * FA_BLOCK;
+		off = base + t_rand(&seed) % (fa_region / FA_BLOCK) * FA_BLOCK;
 		t_fill(wbuf, FA_BLOCK, off, FA_SEED);
 		if (fa_call(t, fd, wbuf, off, 1) && fa_call(t, fd, rbuf, off, 0)) {
 			fails = 0;

@@ -307,21 +307,12 @@ int main(int argc, char **argv)
 {
 	int ctl, i;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s BLOCKDEV [PFNMAP_FILE...]\n",
-			argv[0]);
-		return 64;
-	}
-	bfd = open(argv[1], O_RDWR | O_DIRECT);
-	if (bfd < 0)
-		t_fatal("open %s", argv[1]);
+	if (argc < 2)
+		t_usage(argv[0], "BLOCKDEV [PFNMAP_FILE...]");
+	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, NULL, NULL);
 	if (t_lbs(bfd) != 512 || t_dev_size(bfd) < 96 * MB)
 		t_fatal("%s: needs 512-byte blocks and 96 MiB", argv[1]);
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[1]);
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);
 
 	fb_thp();
 	fb_hugetlb();
@@ -333,8 +324,6 @@ int main(int argc, char **argv)
 	fb_munmap_race();
 
 	close(fd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
 	close(bfd);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

@@ -96,16 +96,12 @@ int main(int argc, char **argv)
 	size_t flen;
 	int ctl;
 
-	if (argc != 4 && argc != 5) {
-		fprintf(stderr, "usage: %s BLOCKDEV BAD_SECTOR BAD_COUNT "
-			"[BADBLOCKS_FILE]\n", argv[0]);
-		return 64;
-	}
+	if (argc != 4 && argc != 5)
+		t_usage(argv[0],
+			"BLOCKDEV BAD_SECTOR BAD_COUNT [BADBLOCKS_FILE]");
 	bad = (off_t)t_num(argv[2]) * 512;
 	end = bad + (off_t)t_num(argv[3]) * 512;
-	bfd = open(argv[1], O_RDWR | O_DIRECT);
-	if (bfd < 0)
-		t_fatal("open %s", argv[1]);
+	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, NULL, NULL);
 	if (t_lbs(bfd) != 512)
 		t_fatal("%s: needs 512-byte blocks", argv[1]);
 	if (bad < 2 * FM_BIO || end + 4 * FM_BIO > (off_t)t_dev_size(bfd))
@@ -134,11 +130,7 @@ int main(int argc, char **argv)
 		t_note("null_blk badblocks %s", cmd);
 	}
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[1]);
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);
 	snprintf(errors_path, sizeof(errors_path), "/sys/class/raw/raw1/errors");
 	mem = t_map((size_t)FM_SEGS * 4096);
 	fm_layout();
@@ -189,8 +181,6 @@ int main(int argc, char **argv)
 	t_ret(fm_errors() - e0, nfail, "errors counter rose by %llu", nfail);
 
 	close(fd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
 	close(bfd);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

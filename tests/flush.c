@@ -64,20 +64,13 @@ int main(int argc, char **argv)
 	int ctl, fd, i;
 	void *buf;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s BLOCKDEV\n", argv[0]);
-		return 64;
-	}
+	if (argc != 2)
+		t_usage(argv[0], "BLOCKDEV");
 	snprintf(stat_path, sizeof(stat_path), "/sys/block/%s/stat",
 		 basename(argv[1]));
 	buf = t_alloc(4096, 4096);
 	t_fill(buf, 4096, 0, 0x5a);
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[1]);
-
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);
 	got = writes(fd, buf, NWRITES, 0);
 	t_ok(got == 0, "%d plain writes: %llu flushes (want 0)", NWRITES, got);
 	got = writes(fd, buf, NWRITES, RWF_DSYNC);
@@ -101,7 +94,5 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

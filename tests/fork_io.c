@@ -47,14 +47,6 @@ static atomic_int fi_stop;
 static atomic_long fi_reads, fi_writes, fi_bad_reads, fi_bad_writes;
 static atomic_long fi_errors;
 
-static uint64_t fi_rand(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 static void *fi_reader(void *arg)
 {
 	long id = (long)arg;
@@ -65,7 +57,7 @@ static void *fi_reader(void *arg)
 
 	for (i = 0; !atomic_load(&fi_stop); i++) {
 		unsigned char *buf = base + (i % FI_PAGES) * 4096;
-		off_t off = (fi_rand(&seed) % (FI_RREGION / fi_half)) * fi_half;
+		off_t off = (t_rand(&seed) % (FI_RREGION / fi_half)) * fi_half;
 		ssize_t n;
 
 		memset(buf, 0, fi_half);
@@ -156,14 +148,9 @@ int main(int argc, char **argv)
 		}
 		argv++, argc--;
 	}
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s [--odirect] [--seconds N] BLOCKDEV\n",
-			argv[0]);
-		return 64;
-	}
-	bfd = open(argv[1], O_RDWR | O_DIRECT);
-	if (bfd < 0)
-		t_fatal("open %s", argv[1]);
+	if (argc != 2)
+		t_usage(argv[0], "[--odirect] [--seconds N] BLOCKDEV");
+	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, NULL, NULL);
 	fi_half = 2048;
 	if (t_lbs(bfd) > fi_half)
 		t_fatal("%s: logical block %u is over half a page", argv[1],
@@ -172,12 +159,8 @@ int main(int argc, char **argv)
 	if (odirect) {
 		fi_fd = bfd;
 	} else {
-		ctl = t_ctl_open();
-		t_bind_path(ctl, 1, argv[1]);
+		fi_fd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);
 		path = t_raw_path(1);
-		fi_fd = open(path, O_RDWR);
-		if (fi_fd < 0)
-			t_fatal("open %s", path);
 	}
 
 	init = t_alloc(FI_RREGION, 4096);

@@ -37,17 +37,9 @@ static unsigned int fz_lbs;
 static dev_t fz_dev;
 static unsigned long fz_cases, fz_bad;
 
-static uint64_t fz_rand(void)
-{
-	fz_state ^= fz_state << 13;
-	fz_state ^= fz_state >> 7;
-	fz_state ^= fz_state << 17;
-	return fz_state;
-}
-
 static uint64_t fz_below(uint64_t n)
 {
-	return n ? fz_rand() % n : 0;
+	return n ? t_rand(&fz_state) % n : 0;
 }
 
 /* A pointer of a random kind; sets how much of it can be read/written. */
@@ -83,7 +75,7 @@ static void fz_fill_random(void)
 	size_t i;
 
 	for (i = 0; i < 4096 / 8; i++)
-		w[i] = fz_rand();
+		w[i] = t_rand(&fz_state);
 }
 
 /* Report a call whose outcome is wrong; count it. */
@@ -128,7 +120,7 @@ static void fz_expect(const char *what, unsigned long cmd, int ret,
 static unsigned long fz_random_cmd(void)
 {
 	for (;;) {
-		unsigned long cmd = (uint32_t)fz_rand();
+		unsigned long cmd = (uint32_t)t_rand(&fz_state);
 		unsigned int type = (cmd >> 8) & 0xff;
 
 		if (type == 'T' || type == 'X' || type == 'f' || type == 0x94 ||
@@ -155,7 +147,7 @@ static void fz_ctl(int ctl)
 	rq = fz_ptr(sizeof(*rq), &readable, &writable);
 	switch (fz_below(4)) {
 	case 0:
-		minor = (int)fz_rand();
+		minor = (int)t_rand(&fz_state);
 		break;
 	case 1:
 		minor = (int)fz_below(FZ_MINORS + 2) - 1;
@@ -168,8 +160,8 @@ static void fz_ctl(int ctl)
 		rq->raw_minor = minor;
 		switch (fz_below(4)) {
 		case 0:
-			rq->block_major = fz_rand();
-			rq->block_minor = fz_rand();
+			rq->block_major = t_rand(&fz_state);
+			rq->block_minor = t_rand(&fz_state);
 			break;
 		case 1:
 			rq->block_major = 0;
@@ -287,31 +279,16 @@ static void fz_raw(int fd)
 int main(int argc, char **argv)
 {
 	unsigned long n = 2000, i;
-	int ctl, fd, bfd, opt;
+	const char *bdev;
+	int ctl, fd, bfd;
 	uint64_t seed0;
 
 	fz_state = 0x5eed;
-	while ((opt = getopt(argc, argv, "n:s:")) != -1) {
-		if (opt == 'n')
-			n = t_num(optarg);
-		else if (opt == 's')
-			fz_state = t_num(optarg) | 1;
-		else
-			return 64;
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "usage: %s [-n CASES] [-s SEED] BLOCKDEV\n",
-			argv[0]);
-		return 64;
-	}
+	bdev = t_fuzz_args(argc, argv, &n, &fz_state);
 	seed0 = fz_state;
-	bfd = open(argv[optind], O_RDONLY);
-	if (bfd < 0)
-		t_fatal("open %s", argv[optind]);
-	fz_size = t_dev_size(bfd);
-	fz_lbs = t_lbs(bfd);
+	bfd = t_bdev_open(bdev, O_RDONLY, &fz_size, &fz_lbs);
 	close(bfd);
-	fz_dev = t_rdev(argv[optind]);
+	fz_dev = t_rdev(bdev);
 	fz_mem = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (fz_mem == MAP_FAILED ||
@@ -319,11 +296,7 @@ int main(int argc, char **argv)
 	    mprotect(fz_mem + 2 * 4096, 4096, PROT_NONE))
 		t_fatal("map the pointer pages");
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[optind]);
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_bind_open(&ctl, 1, bdev, O_RDWR);
 	for (i = 0; i < n; i++) {
 		fz_cases = i;
 		fz_fill_random();
@@ -337,7 +310,5 @@ int main(int argc, char **argv)
 	t_figure("cases_run", n);
 	t_ok(fz_bad == 0, "every ioctl returned a sane result");
 	close(fd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

@@ -50,17 +50,9 @@ static unsigned long fr_case, fr_bad, fr_valid, fr_verified;
 static struct fr_seg segs[FR_IOV_MAX + 8];
 static struct iovec iov[FR_IOV_MAX + 8];
 
-static uint64_t fr_rand(void)
-{
-	fr_state ^= fr_state << 13;
-	fr_state ^= fr_state >> 7;
-	fr_state ^= fr_state << 17;
-	return fr_state;
-}
-
 static uint64_t fr_below(uint64_t n)
 {
-	return n ? fr_rand() % n : 0;
+	return n ? t_rand(&fr_state) % n : 0;
 }
 
 static void fr_fail(const char *fmt, ...) T_FMT(1, 2);
@@ -235,7 +227,7 @@ static void fr_one(void)
 			fr_fuzz_seg(&segs[i], i == nseg - 1);
 		switch (fr_below(8)) {
 		case 0:
-			off = fr_rand() >> 2;
+			off = t_rand(&fr_state) >> 2;
 			break;
 		case 1:
 			off = -512 * (off_t)(1 + fr_below(8));
@@ -360,31 +352,16 @@ int main(int argc, char **argv)
 {
 	unsigned long cases = 2000;
 	unsigned char *init;
-	int ctl, bfd, opt;
+	const char *bdev;
+	int ctl, bfd;
 	uint64_t seed0;
 
 	fr_state = 0x5eed;
-	while ((opt = getopt(argc, argv, "n:s:")) != -1) {
-		if (opt == 'n')
-			cases = t_num(optarg);
-		else if (opt == 's')
-			fr_state = t_num(optarg) | 1;
-		else
-			return 64;
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "usage: %s [-n CASES] [-s SEED] BLOCKDEV\n",
-			argv[0]);
-		return 64;
-	}
+	bdev = t_fuzz_args(argc, argv, &cases, &fr_state);
 	seed0 = fr_state;
-	bfd = open(argv[optind], O_RDWR | O_DIRECT);
-	if (bfd < 0)
-		t_fatal("open %s", argv[optind]);
-	fr_size = t_dev_size(bfd);
+	bfd = t_bdev_open(bdev, O_RDWR | O_DIRECT, &fr_size, NULL);
 	if (t_lbs(bfd) != 512 || fr_size > (64 << 20))
-		t_fatal("%s: needs 512-byte blocks and at most 64 MiB",
-			argv[optind]);
+		t_fatal("%s: needs 512-byte blocks and at most 64 MiB", bdev);
 	fr_arena = mmap(NULL, FR_ARENA + 3 * 4096, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (fr_arena == MAP_FAILED)
@@ -402,11 +379,7 @@ int main(int argc, char **argv)
 	fr_shadow_set(0, fr_size, 1);
 	close(bfd);
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[optind]);
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_bind_open(&ctl, 1, bdev, O_RDWR);
 	for (fr_case = 0; fr_case < cases; fr_case++)
 		fr_one();
 	t_note("%lu request cases (seed %#" PRIx64 "): %lu valid, %lu reads "
@@ -415,7 +388,5 @@ int main(int argc, char **argv)
 	t_figure("cases_run", cases);
 	t_ok(fr_bad == 0, "every request returned a sane result");
 	close(fd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

@@ -284,22 +284,13 @@ int main(int argc, char **argv)
 		big = t_num(argv[2]) * MIB;
 		argv += 2;
 	} else if (argc != 2) {
-		fprintf(stderr, "usage: %s [--big MIB] BLOCKDEV\n", argv[0]);
-		return 64;
+		t_usage(argv[0], "[--big MIB] BLOCKDEV");
 	}
-	bfd = open(argv[1], O_RDWR | O_DIRECT);
-	if (bfd < 0)
-		t_fatal("open %s O_DIRECT", argv[1]);
-	lbs = t_lbs(bfd);
-	dev_size = t_dev_size(bfd);
+	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, &dev_size, &lbs);
 	t_note("%s: %llu bytes, logical block %u", argv[1],
 	       (unsigned long long)dev_size, lbs);
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[1]);
-	rfd = open(t_raw_path(1), O_RDWR);
-	if (rfd < 0)
-		t_fatal("open raw1");
+	rfd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);
 	if (big)
 		big_read(rfd, bfd, big);
 	else
@@ -307,7 +298,5 @@ int main(int argc, char **argv)
 			round_trip(rfd, bfd, &steps[i], (int)i);
 	close(rfd);
 	close(bfd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

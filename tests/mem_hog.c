@@ -51,10 +51,8 @@ int main(int argc, char **argv)
 			break;
 		seconds = t_num(optarg);
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "usage: %s [-s SECONDS] MIB\n", argv[0]);
-		return 64;
-	}
+	if (optind != argc - 1)
+		t_usage(argv[0], "[-s SECONDS] MIB");
 	n = (t_num(argv[optind]) << 20) / MH_CHUNK;
 	if (!n)
 		t_fatal("mem_hog: at least %lu MiB", MH_CHUNK >> 20);

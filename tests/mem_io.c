@@ -36,14 +36,6 @@ static size_t mi_max = 4 * MB, mi_region;
 static double mi_t0;
 static atomic_ullong mi_verified, mi_rounds, mi_bad, mi_thp_rounds;
 
-static uint64_t mi_rand(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /*
  * A fresh anonymous mapping holding @len bytes at offset @shift: 2 MiB
  * aligned and MADV_HUGEPAGE for @thp, MADV_NOHUGEPAGE otherwise.  The
@@ -91,9 +83,9 @@ static void *mi_thread(void *arg)
 
 	for (round = 0; t_now_ms() - mi_t0 < mi_seconds * 1000.0; round++) {
 		int kind = round % 4, thp = kind == 0;
-		size_t len = (mi_rand(&seed) % (mi_max / 512) + 1) * 512;
+		size_t len = (t_rand(&seed) % (mi_max / 512) + 1) * 512;
 		size_t shift = kind == 2 ? 512 : 0, maplen;
-		off_t off = (off_t)(mi_rand(&seed) %
+		off_t off = (off_t)(t_rand(&seed) %
 				    ((mi_region - len) / 512 + 1)) * 512;
 		uint64_t pat = ((uint64_t)id << 32) | round;
 		unsigned char *buf;
@@ -137,8 +129,9 @@ int main(int argc, char **argv)
 	pthread_t th[MI_THREADS];
 	long threads = 2, i;
 	long long pins;
+	unsigned int lbs;
 	uint64_t size;
-	int ctl, opt;
+	int ctl, bfd, opt;
 
 	while ((opt = getopt(argc, argv, "s:j:m:")) != -1) {
 		switch (opt) {
@@ -156,18 +149,14 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 || threads < 1 || threads > MI_THREADS ||
-	    mi_max < 512 || mi_max % 512) {
-		fprintf(stderr, "usage: %s [-s SECONDS] [-j THREADS 1-%d] "
-			"[-m MAX_KIB] BLOCKDEV\n", argv[0], MI_THREADS);
-		return 64;
-	}
-	ctl = open(argv[optind], O_RDONLY);
-	if (ctl < 0)
-		t_fatal("open %s", argv[optind]);
-	if (t_lbs(ctl) != 512)
+	    mi_max < 512 || mi_max % 512)
+		t_usage(argv[0],
+			"[-s SECONDS] [-j THREADS 1-%d] [-m MAX_KIB] BLOCKDEV",
+			MI_THREADS);
+	bfd = t_bdev_open(argv[optind], O_RDONLY, &size, &lbs);
+	close(bfd);
+	if (lbs != 512)
 		t_fatal("%s: needs 512-byte blocks", argv[optind]);
-	size = t_dev_size(ctl);
-	close(ctl);
 	mi_region = size / threads;
 	if (mi_region > 64 * MB)
 		mi_region = 64 * MB;
@@ -176,11 +165,7 @@ int main(int argc, char **argv)
 		t_fatal("%s: too small for %ld x %zu bytes", argv[optind],
 			threads, mi_max);
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[optind]);
-	mi_fd = open(t_raw_path(1), O_RDWR);
-	if (mi_fd < 0)
-		t_fatal("open raw1");
+	mi_fd = t_raw_bind_open(&ctl, 1, argv[optind], O_RDWR);
 	pins = t_pins_held();
 
 	mi_t0 = t_now_ms();
@@ -198,7 +183,5 @@ int main(int argc, char **argv)
 	     "every round's data came back through raw1 intact");
 	close(mi_fd);
 	t_check_pins(pins, "fresh-buffer I/O");
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

@@ -157,9 +157,7 @@ static void test_odirect(int ctl)
 		t_ret(pread(fd, buf, 4096, 0), 4096, "read 4096 via O_DIRECT fd");
 		close(fd);
 	}
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_open(1, O_RDWR);
 	fl = fcntl(fd, F_GETFL);
 	t_ret(fcntl(fd, F_SETFL, fl | O_DIRECT), 0, "fcntl F_SETFL O_DIRECT");
 	t_ok(fcntl(fd, F_GETFL) & O_DIRECT, "F_GETFL shows O_DIRECT");
@@ -276,11 +274,8 @@ int main(int argc, char **argv)
 		close(ctl);
 		return t_done();
 	}
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s [--held] BLOCKDEV | --unplug BLOCKDEV DIR\n",
-			argv[0]);
-		return 64;
-	}
+	if (argc != 2)
+		t_usage(argv[0], "[--held] BLOCKDEV | --unplug BLOCKDEV DIR");
 	bdev_path = argv[1];
 	ctl = t_ctl_open();
 	check_excl_free("before the test (nothing else holds it)");

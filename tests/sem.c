@@ -266,23 +266,13 @@ int main(int argc, char **argv)
 {
 	int ctl, fd;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s BLOCKDEV\n", argv[0]);
-		return 64;
-	}
-	bfd = open(argv[1], O_RDWR | O_DIRECT);
-	if (bfd < 0)
-		t_fatal("open %s", argv[1]);
-	lbs = t_lbs(bfd);
-	dev_size = t_dev_size(bfd);
+	if (argc != 2)
+		t_usage(argv[0], "BLOCKDEV");
+	bfd = t_bdev_open(argv[1], O_RDWR | O_DIRECT, &dev_size, &lbs);
 	t_note("%s: %llu bytes, logical block %u", argv[1],
 	       (unsigned long long)dev_size, lbs);
 
-	ctl = t_ctl_open();
-	t_bind_path(ctl, 1, argv[1]);
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_bind_open(&ctl, 1, argv[1], O_RDWR);
 	test_alignment(fd);
 	test_iovec_alignment(fd);
 	test_end_of_device(fd);
@@ -291,7 +281,5 @@ int main(int argc, char **argv)
 	test_bad_buffers(fd);
 	close(fd);
 	close(bfd);
-	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 1);
 }

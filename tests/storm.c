@@ -91,14 +91,6 @@ static const char *st_nullb;		/* configfs directory of the third */
 static const char *st_ko;
 static uint64_t st_seed = 1;
 
-static uint64_t st_rand(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /*
  * Count a call of kind @op that returned @ret (errno @err when -1); @ok1
  * and @ok2 are the errnos allowed besides success (0: none).
@@ -117,8 +109,8 @@ static void st_count(enum st_op op, long ret, int err, int ok1, int ok2)
 static void st_binder(uint64_t *seed)
 {
 	int ctl = open(RAWCTL_PATH, O_RDWR | O_CLOEXEC);
-	int minor = 1 + st_rand(seed) % ST_MINORS;
-	int what = st_rand(seed) % (st_ndevs + 2);
+	int minor = 1 + t_rand(seed) % ST_MINORS;
+	int what = t_rand(seed) % (st_ndevs + 2);
 	uint64_t maj, min;
 	int ret;
 
@@ -164,9 +156,9 @@ static void st_count_gone(ssize_t n, size_t len, int err)
 static void st_opener(uint64_t *seed, int slot, int ctl, void *buf,
 		      void *back)
 {
-	int minor = 1 + st_rand(seed) % ST_MINORS;
-	int rw = st_rand(seed) % 4 != 0;
-	int nio = st_rand(seed) % 5, i, fd, gone = 0;
+	int minor = 1 + t_rand(seed) % ST_MINORS;
+	int rw = t_rand(seed) % 4 != 0;
+	int nio = t_rand(seed) % 5, i, fd, gone = 0;
 	uint64_t maj, min;
 	char path[64];
 
@@ -179,10 +171,10 @@ static void st_opener(uint64_t *seed, int slot, int ctl, void *buf,
 	if (st_nullb && !t_query(ctl, minor, &maj, &min))
 		gone = makedev(maj, min) == st_devs[2];
 	for (i = 0; i < nio; i++) {
-		size_t len = (1 + st_rand(seed) % (ST_MAXIO / 4096)) * 4096;
+		size_t len = (1 + t_rand(seed) % (ST_MAXIO / 4096)) * 4096;
 		off_t off = (off_t)slot * ST_SLOT +
-			    st_rand(seed) % ((ST_SLOT - len) / 4096 + 1) * 4096;
-		uint64_t pat = st_rand(seed);
+			    t_rand(seed) % ((ST_SLOT - len) / 4096 + 1) * 4096;
+		uint64_t pat = t_rand(seed);
 		ssize_t n;
 
 		if (rw) {
@@ -209,7 +201,7 @@ static void st_opener(uint64_t *seed, int slot, int ctl, void *buf,
 		else
 			atomic_fetch_add(&st->bad_data, 1);
 	}
-	usleep(st_rand(seed) % 2000);
+	usleep(t_rand(seed) % 2000);
 	st_count(ST_CLOSE, close(fd), errno, 0, 0);
 }
 
@@ -232,10 +224,10 @@ static int st_power(const char *val)
 
 static void st_remover(uint64_t *seed)
 {
-	usleep(20000 + st_rand(seed) % 80000);
+	usleep(20000 + t_rand(seed) % 80000);
 	if (!st_power("0"))
 		atomic_fetch_add(&st->calls[ST_POWER][0], 1);
-	usleep(st_rand(seed) % 50000);
+	usleep(t_rand(seed) % 50000);
 	st_power("1");
 }
 
@@ -270,13 +262,13 @@ static void st_sysfs(uint64_t *seed)
 		"bound", "reads", "writes", "read_bytes", "write_bytes",
 		"errors", "pages_pinned",
 	};
-	int minor = 1 + st_rand(seed) % ST_MINORS;
+	int minor = 1 + t_rand(seed) % ST_MINORS;
 	char path[96], buf[64];
 	ssize_t n = -1;
 	int fd;
 
 	snprintf(path, sizeof(path), "/sys/class/raw/raw%d/%s", minor,
-		 attrs[st_rand(seed) % (sizeof(attrs) / sizeof(attrs[0]))]);
+		 attrs[t_rand(seed) % (sizeof(attrs) / sizeof(attrs[0]))]);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		n = read(fd, buf, sizeof(buf));
@@ -458,6 +450,6 @@ int main(int argc, char **argv)
 	return t_done();
 
 usage:
-	fprintf(stderr, "usage: storm [-s SECONDS] [-S SEED] RAW_KO BLOCKDEV_A BLOCKDEV_B [NULLB_C]\n");
-	return 64;
+	t_usage("storm",
+		"[-s SECONDS] [-S SEED] RAW_KO BLOCKDEV_A BLOCKDEV_B [NULLB_C]");
 }

@@ -187,38 +187,29 @@ static void test_errors(int fd, int minor, const char *nullb_dir)
 
 int main(int argc, char **argv)
 {
+	uint64_t size;
 	int ctl, fd, bfd;
 	dev_t dev;
 
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: %s BLOCKDEV [NULLB_CONFIGFS_DIR]\n",
-			argv[0]);
-		return 64;
-	}
+	if (argc < 2 || argc > 3)
+		t_usage(argv[0], "BLOCKDEV [NULLB_CONFIGFS_DIR]");
 	page = sysconf(_SC_PAGESIZE);
 	dev = t_rdev(argv[1]);
-	bfd = open(argv[1], O_RDONLY);
-	if (bfd < 0)
-		t_fatal("open %s", argv[1]);
-	lbs = t_lbs(bfd);
-	if (t_dev_size(bfd) < (17 << 20))
-		t_fatal("%s is smaller than 17 MiB", argv[1]);
+	bfd = t_bdev_open(argv[1], O_RDONLY, &size, &lbs);
 	close(bfd);
+	if (size < (17 << 20))
+		t_fatal("%s is smaller than 17 MiB", argv[1]);
 
 	ctl = t_ctl_open();
 	t_bind_path(ctl, 1, argv[1]);
 	t_bind_path(ctl, 2, argv[1]);
 	test_bound(1, dev);
 	test_bound(2, dev);
-	fd = open(t_raw_path(1), O_RDWR);
-	if (fd < 0)
-		t_fatal("open raw1");
+	fd = t_raw_open(1, O_RDWR);
 	test_counters(fd, 1, 2);
 	if (argc == 3)
 		test_errors(fd, 1, argv[2]);
 	close(fd);
 	t_ret(t_bind(ctl, 1, 0, 0), 0, "unbind raw1");
-	t_ret(t_bind(ctl, 2, 0, 0), 0, "unbind raw2");
-	close(ctl);
-	return t_done();
+	return t_raw_finish(ctl, 2);
 }

@@ -136,17 +136,11 @@ static void uring_setup(struct io_uring *ring, unsigned int flags, int fd,
 			char *mem)
 {
 	struct iovec iov = { mem, NREQ * REQ_LEN };
-	int ret = io_uring_queue_init(NREQ, ring, flags);
 
-	if (ret) {
-		errno = -ret;
-		t_fatal("io_uring_queue_init");
-	}
-	ret = io_uring_register_buffers(ring, &iov, 1);
-	if (ret) {
-		errno = -ret;
-		t_fatal("io_uring_register_buffers");
-	}
+	t_fatal_if_neg(io_uring_queue_init(NREQ, ring, flags),
+		       "io_uring_queue_init");
+	t_fatal_if_neg(io_uring_register_buffers(ring, &iov, 1),
+		       "io_uring_register_buffers");
 	uring_queue(ring, fd, mem, 1);
 }
 
@@ -277,11 +271,9 @@ int main(int argc, char **argv)
 	long long held;
 	double t0;
 
-	if (argc != 3) {
-		fputs("usage: teardown aio|uring|uring-poll|sync|ring-close|ring-close-poll RAWDEV\n",
-		      stderr);
-		return 64;
-	}
+	if (argc != 3)
+		t_usage("teardown",
+			"aio|uring|uring-poll|sync|ring-close|ring-close-poll RAWDEV");
 	mode = argv[1];
 	raw_path = argv[2];
 	if (!strcmp(mode, "ring-close"))

@@ -161,6 +161,32 @@ void t_fatal(const char *fmt, ...)
 	exit(1);
 }
 
+void t_fatal_if_neg(long ret, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (ret >= 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	errno = -ret;
+	t_fatal("%s", msg);
+}
+
+void t_usage(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "usage: %s ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(64);
+}
+
 int t_failures(void)
 {
 	return t_nfail;
@@ -304,6 +330,29 @@ const char *t_raw_path(int minor)
 	return path;
 }
 
+int t_raw_open(int minor, int flags)
+{
+	int fd = open(t_raw_path(minor), flags);
+
+	if (fd < 0)
+		t_fatal("open raw%d", minor);
+	return fd;
+}
+
+int t_raw_bind_open(int *ctl, int minor, const char *bdev_path, int flags)
+{
+	*ctl = t_ctl_open();
+	t_bind_path(*ctl, minor, bdev_path);
+	return t_raw_open(minor, flags);
+}
+
+int t_raw_finish(int ctl, int minor)
+{
+	t_ret(t_bind(ctl, minor, 0, 0), 0, "unbind raw%d", minor);
+	close(ctl);
+	return t_done();
+}
+
 uint64_t t_dev_size(int fd)
 {
 	uint64_t size;
@@ -320,6 +369,20 @@ unsigned int t_lbs(int fd)
 	if (ioctl(fd, BLKSSZGET, &lbs))
 		t_fatal("BLKSSZGET");
 	return lbs;
+}
+
+int t_bdev_open(const char *path, int flags, uint64_t *size,
+		unsigned int *lbs)
+{
+	int fd = open(path, flags);
+
+	if (fd < 0)
+		t_fatal("open %s", path);
+	if (size)
+		*size = t_dev_size(fd);
+	if (lbs)
+		*lbs = t_lbs(fd);
+	return fd;
 }
 
 dev_t t_rdev(const char *path)
@@ -402,6 +465,32 @@ unsigned long long t_num(const char *s)
 		t_fatal("not a number: \"%s\"", s);
 	}
 	return v;
+}
+
+const char *t_fuzz_args(int argc, char **argv, unsigned long *cases,
+			uint64_t *seed)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "n:s:")) != -1) {
+		if (opt == 'n')
+			*cases = t_num(optarg);
+		else if (opt == 's')
+			*seed = t_num(optarg) | 1;
+		else
+			exit(64);
+	}
+	if (optind != argc - 1)
+		t_usage(argv[0], "[-n CASES] [-s SEED] BLOCKDEV");
+	return argv[optind];
+}
+
+uint64_t t_rand(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
 }
 
 double t_now_ms(void)

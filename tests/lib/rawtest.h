@@ -36,6 +36,17 @@ const char *t_errname(int e);
 void t_figure(const char *key, unsigned long long n);
 /* Print "not ok - <msg>: <strerror>" (if errno set) and exit 1. */
 void t_fatal(const char *fmt, ...) T_FMT(1, 2) __attribute__((noreturn));
+/*
+ * For calls that return a negative errno rather than set errno (liburing,
+ * libaio): if @ret < 0, t_fatal() with errno -@ret; else nothing.
+ */
+void t_fatal_if_neg(long ret, const char *fmt, ...) T_FMT(2, 3);
+/*
+ * Print "usage: PROG <args>" to stderr and exit with status 64, what every
+ * program does with a command line it does not take.
+ */
+void t_usage(const char *prog, const char *fmt, ...) T_FMT(2, 3)
+	__attribute__((noreturn));
 /* Exit status for main: 0 if every assertion passed. */
 int t_done(void);
 int t_failures(void);
@@ -64,10 +75,31 @@ int t_query(int ctl, int minor, uint64_t *major, uint64_t *bminor);
 void t_bind_path(int ctl, int minor, const char *bdev_path);
 /* "/dev/raw/rawN" in a static buffer. */
 const char *t_raw_path(int minor);
+/* Open /dev/raw/raw@minor with @flags; fatal ("open rawN") if it fails. */
+int t_raw_open(int minor, int flags);
+/*
+ * The setup most programs start with: open rawctl into *@ctl, bind raw
+ * @minor to the block device at @bdev_path and open /dev/raw/raw@minor
+ * with @flags.  Returns the raw descriptor; fatal on any failure.
+ */
+int t_raw_bind_open(int *ctl, int minor, const char *bdev_path, int flags);
+/*
+ * The end most programs share: assert that raw @minor unbinds ("unbind
+ * rawN"), close @ctl and return t_done()'s exit status for main.  Close
+ * the descriptors of raw @minor first: an open minor does not unbind.
+ */
+int t_raw_finish(int ctl, int minor);
 
 /* Block device facts, through ioctls on @fd; fatal on failure. */
 uint64_t t_dev_size(int fd);
 unsigned int t_lbs(int fd);
+/*
+ * Open the block device at @path with @flags and, where @size and @lbs
+ * are not NULL, store its size in bytes and its logical block size there.
+ * Returns the descriptor; fatal ("open PATH") on any failure.
+ */
+int t_bdev_open(const char *path, int flags, uint64_t *size,
+		unsigned int *lbs);
 /* dev_t of the block device node at @path; fatal if not one. */
 dev_t t_rdev(const char *path);
 
@@ -82,6 +114,19 @@ void t_pwrite_all(int fd, const void *buf, size_t len, off_t off);
 
 /* Parse a decimal or 0x number argument; fatal on junk. */
 unsigned long long t_num(const char *s);
+/*
+ * The fuzzers' command line, "[-n CASES] [-s SEED] BLOCKDEV": *@cases and
+ * *@seed keep what they hold unless given, a seed given is made odd.
+ * Returns BLOCKDEV; exits 64 on any other command line.
+ */
+const char *t_fuzz_args(int argc, char **argv, unsigned long *cases,
+			uint64_t *seed);
+
+/*
+ * xorshift64: advance *@state (never 0) and return it.  The same start
+ * gives the same sequence, so a run is repeated from the seed it printed.
+ */
+uint64_t t_rand(uint64_t *state);
 
 /* Monotonic time in milliseconds. */
 double t_now_ms(void);
