@@ -625,17 +625,30 @@ static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
  * submitted without a plug is dispatched by kblockd, a context switch away
  * (and two back); under a plug it is dispatched here, when the plug is
  * finished.  Queues without a scheduler dispatch at once either way, and
- * skip the plug's cost, as do queues that kblockd runs anyway (see
- * raw_plug_runs_queue()).  Polled bios go straight out.  Where the caller
- * already plugs (io_uring, io_submit() of several), this plug is a no-op.
+ * skip the plug's cost.  Where kblockd runs the queue anyway (see
+ * raw_plug_runs_queue()), a plug still gathers the requests of a bio split
+ * to the queue's limits into one insertion and one run, but buys nothing
+ * for a bio that makes one request.  Polled bios go straight out.  Where
+ * the caller already plugs (io_uring, io_submit() of several), this plug
+ * is a no-op.
  */
-static void raw_submit_one(struct bio *bio)
+static inline bool raw_plug_helps(struct bio *bio)
 {
-	struct request_queue *q = bdev_get_queue(bio->bi_bdev);
+	struct request_queue *q;
+
+	if (bio->bi_opf & REQ_POLLED)
+		return false;
+	q = bdev_get_queue(bio->bi_bdev);
+	if (!READ_ONCE(q->elevator))
+		return false;
+	return raw_plug_runs_queue(q) || bio_sectors(bio) > queue_max_sectors(q);
+}
+
+static inline void raw_submit_one(struct bio *bio)
+{
 	struct blk_plug plug;
 
-	if (!READ_ONCE(q->elevator) || !raw_plug_runs_queue(q) ||
-	    (bio->bi_opf & REQ_POLLED)) {
+	if (!raw_plug_helps(bio)) {
 		submit_bio(bio);
 		return;
 	}
