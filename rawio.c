@@ -208,6 +208,29 @@ static void raw_req_account(struct raw_request *req, ssize_t ret)
 	raw_account(req->stats, req->is_read, ret, req->err_pos != LLONG_MAX);
 }
 
+/*
+ * Wake the task that waits for a synchronous request, right after its mark
+ * (bi_private, req->waiter) was cleared.  A waiter that is still running
+ * needs no wake-up: it sets its state before it looks at the mark, and the
+ * barrier here pairs with the one in its set_current_state(), so either it
+ * sees the mark cleared or we see it going to sleep.  Where kblockd
+ * completes the bio, the waiter is usually just preempted in
+ * raw_io_sync_one()'s cond_resched(), and try_to_wake_up() would only take
+ * its locks to find it running.  A task polling for its own bio completes
+ * it itself, maybe from schedule(): it only has to be marked running.
+ */
+static void raw_wake_waiter(struct task_struct *waiter)
+{
+	if (waiter == current) {
+		__set_current_state(TASK_RUNNING);
+		return;
+	}
+	/* Order the mark's clearing before the state's read: see above. */
+	smp_mb();
+	if (!task_is_running(waiter))
+		wake_up_process(waiter);
+}
+
 /* The last reference is gone: every bio has completed and been released. */
 static void raw_req_complete(struct raw_request *req)
 {
@@ -222,7 +245,7 @@ static void raw_req_complete(struct raw_request *req)
 		 * leaves it uninitialised outside polled rings.
 		 */
 		WRITE_ONCE(req->waiter, NULL);
-		blk_wake_io_task(waiter);
+		raw_wake_waiter(waiter);
 		return;
 	}
 
@@ -685,7 +708,7 @@ static void raw_sync_end_io(struct bio *bio)
 	struct task_struct *waiter = bio->bi_private;
 
 	WRITE_ONCE(bio->bi_private, NULL);
-	blk_wake_io_task(waiter);
+	raw_wake_waiter(waiter);
 }
 
 /*
