@@ -69,6 +69,9 @@ if t_disk /dev/nvme0n1 && [ -w $ctrl ]; then
 			test "$err" = 0 -a "${kb:-0}" -gt 0
 	done </tmp/99n-jobs
 	check "fio reported five jobs" test "$(wc -l </tmp/99n-jobs)" = 5
+	note "figure: faults_injected $n"
+	note "figure: bytes_verified $(awk '{ b += $3 * 1024 } END { print b }' \
+		/tmp/99n-jobs)"
 	rawbind unbind 1 || notok "unbind raw1"
 fi
 t_end
