@@ -216,19 +216,19 @@ static void raw_req_account(struct raw_request *req, ssize_t ret)
  * sees the mark cleared or we see it going to sleep.  Where kblockd
  * completes the bio, the waiter is usually just preempted in
  * raw_io_sync_one()'s cond_resched(), and try_to_wake_up() would only take
- * its locks to find it running.  A task polling for its own bio completes
- * it itself, maybe from schedule(): it only has to be marked running.
+ * its locks to find it running.  The rest is blk_wake_io_task(): a task
+ * polling for its own bio, which completes it itself (maybe from
+ * schedule()), is only marked running.
  */
 static void raw_wake_waiter(struct task_struct *waiter)
 {
-	if (waiter == current) {
-		__set_current_state(TASK_RUNNING);
-		return;
+	if (waiter != current) {
+		/* Order the mark's clearing before the state's read: see above. */
+		smp_mb();
+		if (task_is_running(waiter))
+			return;
 	}
-	/* Order the mark's clearing before the state's read: see above. */
-	smp_mb();
-	if (!task_is_running(waiter))
-		wake_up_process(waiter);
+	blk_wake_io_task(waiter);
 }
 
 /* The last reference is gone: every bio has completed and been released. */
