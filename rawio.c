@@ -428,7 +428,7 @@ static ssize_t raw_bio_borrow_bvec(struct bio *bio, struct iov_iter *iter)
 
 	bio->bi_vcnt = iter->nr_segs;
 	bio->bi_io_vec = (struct bio_vec *)iter->bvec;
-	bio->bi_iter.bi_bvec_done = iter->iov_offset;
+	raw_bio_set_bvec_offset(bio, iter->iov_offset);
 	bio->bi_iter.bi_size = size;
 	bio_set_flag(bio, BIO_CLONED);
 	return size;
