@@ -91,12 +91,20 @@ raw_kernel_reports()
 # warning: compiler, kernel-doc, sparse (C=1/C=2) or modpost.
 raw_kbuild()
 {
-	local full=$1 dir=$2 log
+	local full=$1 dir=$2 log kdir
 	shift 2
 
 	log=$dir/build.log
-	if ! make -C "$(raw_kernel_build "$full")" M="$dir" W=1 "$@" modules 2>&1 |
-		tee "$log"; then
+	kdir=$(raw_kernel_build "$full")
+	# A copy of the module's tree builds through its outer Makefile, which
+	# runs the feature probes first; other modules (KUnit, the rig's) build
+	# straight from their Kbuild.
+	if [[ -f $dir/Makefile ]]; then
+		set -- -C "$dir" KDIR="$kdir" W=1 "$@"
+	else
+		set -- -C "$kdir" M="$dir" W=1 "$@" modules
+	fi
+	if ! make "$@" 2>&1 | tee "$log"; then
 		raw_die "build failed against $full (log: $log)"
 	fi
 	if grep -qi 'warning:' "$log"; then
