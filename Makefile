@@ -44,7 +44,7 @@ RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	scripts/debug-kernel tests/debug/run tests/debug/lib.sh \
 	tests/debug/kunit.sh tests/debug/inject-unpin tests/debug/inject-lockorder \
 	$(wildcard tests/debug/cases/*.sh) tests/kunit/build \
-	probes/run \
+	probes/run tests/probe-check \
 	scripts/soak $(wildcard tests/soak/*.sh)
 KVER ?= 6.12
 CMD ?= /tests/run-guest
@@ -75,8 +75,12 @@ test:
 dkms-check:
 	tests/dkms-check
 
+# A probe forced to the wrong answer stops the build with its message.
+probe-check:
+	tests/probe-check
+
 check:
-	$(MAKE) build-check sparse checkpatch shellcheck dkms-check
+	$(MAKE) build-check sparse checkpatch shellcheck dkms-check probe-check
 	tests/run $(KVERS)
 
 # make vm KVER=6.1 CMD='modprobe raw && ls -l /dev/raw'
@@ -117,4 +121,5 @@ soak:
 	scripts/soak $(KVERS)
 
 .PHONY: setup build-check sparse checkpatch shellcheck test check vm demo \
-	rig-selftest bench bench-quick profile debug-kernel check-debug dkms-check soak
+	rig-selftest bench bench-quick profile debug-kernel check-debug dkms-check soak \
+	probe-check
