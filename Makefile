@@ -3,30 +3,40 @@
 # Outer driver for the out-of-tree build of raw.ko.
 #   make                 build against the running kernel
 #   make KDIR=<tree>     build against another kernel's build tree
+#                        (extra arguments such as W=1 or C=2 reach kbuild)
 #   make check           the whole suite (see Documentation/testing.rst)
+# Both first run the feature probes (probes/run) against the tree, which
+# write raw_config.h for compat.h; RAW_PROBE_FORCE=name=0 overrides one
+# (Documentation/kernels.rst).
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
 all: modules
 
-modules:
+raw-config:
+	RAW_PROBE_FORCE='$(RAW_PROBE_FORCE)' bash $(CURDIR)/probes/run '$(KDIR)' '$(CURDIR)'
+
+modules: raw-config
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(CURDIR)/.probes $(CURDIR)/raw_config.h
 
-.PHONY: all modules clean
+.PHONY: all raw-config modules clean
 
-# make install / make uninstall (module, raw(8), udev rules, header)
-include tools/install.mk
+# make install / make uninstall (module, raw(8), udev rules, header); not in
+# scripts/build-module's copy of the tree, which builds the module only.
+-include tools/install.mk
 
 # The test rig (Documentation/testing.rst). Guest kernels by short name:
 # the kernel matrix of scripts/lib.sh (make check KVERS=7.3 takes one).
 KVERS := 6.1 6.12 6.12-deb13 7.3 7.2
-# An out-of-tree module needs its version tests (all in compat.h).
+# The version tests of compat.h's behaviour block are its only ones.
 CHECKPATCH := .cache/checkpatch/checkpatch.pl --strict --no-tree --quiet \
 	--ignore LINUX_VERSION_CODE -f
-CHECKPATCH_FILES := $(wildcard *.c *.h include/uapi/*.h) tests/rig/broken.c
+CHECKPATCH_FILES := $(filter-out raw_config.h,$(wildcard *.c *.h)) \
+	$(wildcard include/uapi/*.h probes/*.c) tests/rig/broken.c
 RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	scripts/vm-init scripts/demo scripts/demo-guest tests/run tests/run-guest \
 	tests/cuts \
@@ -35,6 +45,7 @@ RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	scripts/debug-kernel tests/debug/run tests/debug/lib.sh \
 	tests/debug/kunit.sh tests/debug/inject-unpin tests/debug/inject-lockorder \
 	$(wildcard tests/debug/cases/*.sh) tests/kunit/build \
+	probes/run tests/probe-check \
 	scripts/soak $(wildcard tests/soak/*.sh)
 KVER ?= 6.12
 CMD ?= /tests/run-guest
@@ -66,8 +77,12 @@ test:
 dkms-check:
 	tests/dkms-check $(KVERS)
 
+# A probe forced to the wrong answer stops the build with its message.
+probe-check:
+	tests/probe-check
+
 check:
-	$(MAKE) build-check sparse checkpatch shellcheck dkms-check
+	$(MAKE) build-check sparse checkpatch shellcheck dkms-check probe-check
 	tests/run $(KVERS)
 
 # make vm KVER=6.1 CMD='modprobe raw && ls -l /dev/raw'
@@ -108,4 +123,5 @@ soak:
 	scripts/soak $(KVERS)
 
 .PHONY: setup build-check sparse checkpatch shellcheck test check vm demo \
-	rig-selftest bench bench-quick profile debug-kernel check-debug dkms-check soak
+	rig-selftest bench bench-quick profile debug-kernel check-debug dkms-check soak \
+	probe-check

@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The one place that knows kernel versions.
+ * The one place that knows kernel differences.
  *
- * raw builds against Debian's 6.1 and 6.12 kernels.  Every API that differs
- * between them is wrapped here in a small helper named for what it does;
- * the rest of the module calls only these helpers.
+ * Every kernel API that differs between the kernels raw builds for is
+ * wrapped here in a small helper named for what it does; the rest of the
+ * module calls only these helpers.  The variant of each API is chosen by
+ * the RAW_HAVE_* answers of the feature probes (one source per API variant
+ * in probes/, compiled against the target kernel by probes/run into the
+ * generated raw_config.h), never by a version number: distribution kernels
+ * backport APIs without changing it.  probes/run stops the build, naming
+ * the API and the variants it tried, when no variant of an API compiles;
+ * the #errors below say the same in short.  What no compile test can see
+ * lives in the one behaviour block below, each rule naming the upstream
+ * commit it follows.  See Documentation/kernels.rst.
  */
 #ifndef _RAW_COMPAT_H
 #define _RAW_COMPAT_H
 
-#include <linux/version.h>
+#include "raw_config.h"
+
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/fs.h>
@@ -17,23 +26,63 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
-/* True when building for kernel @major.@minor or later. */
+/*
+ * The behaviour block: kernel behaviour that no compile test can see.  These
+ * are the only version tests in raw; each rule follows one upstream commit,
+ * named with the release it first appeared in.  A backport of the commit to
+ * an older kernel needs its rule widened here.
+ */
+#include <linux/version.h>
+
 #define RAW_KERNEL_AT_LEAST(major, minor) \
 	(KERNEL_VERSION(major, minor, 0) <= LINUX_VERSION_CODE)
 
-#if RAW_KERNEL_AT_LEAST(6, 5) && !RAW_KERNEL_AT_LEAST(6, 9)
-#error "raw supports kernels 6.1 to 6.4 and 6.9 or later"
+/*
+ * 65a558f66c30 ("block: Improve performance for BLK_MQ_F_BLOCKING drivers"),
+ * 6.6: finishing a plug runs a BLK_MQ_F_BLOCKING queue in the caller when it
+ * may sleep; before it, kblockd always ran such queues.
+ */
+#define RAW_PLUG_RUNS_BLOCKING_QUEUE	RAW_KERNEL_AT_LEAST(6, 6)
+
+/*
+ * b99182c501c3 ("bio: add pcpu caching for non-polling bio_put"), 6.2: a
+ * REQ_ALLOC_CACHE bio may be put for the last time in interrupt context;
+ * before it, only in task context (a WARN otherwise).
+ */
+#define RAW_BIO_CACHE_PUT_ANY_CONTEXT	RAW_KERNEL_AT_LEAST(6, 2)
+
+/*
+ * 30f1e7241422 ("block: move discard checks into the ioctl handler"), 6.10:
+ * BLKDISCARD refuses a read-only device (EPERM), a zero length and a range
+ * not aligned to the logical block size before it starts; before it, the
+ * ioctl checked 512-byte alignment only.
+ */
+#define RAW_DISCARD_CHECKS_BLOCK_SIZE	RAW_KERNEL_AT_LEAST(6, 10)
+
+/*
+ * 7a07210bbcb3 ("block: introduce blk_validate_byte_range()"), 6.12:
+ * BLKDISCARD reads its argument (EFAULT) first and checks for discard
+ * support (EOPNOTSUPP) before the open mode (EBADF); before it, EBADF,
+ * EOPNOTSUPP, EPERM, then EFAULT.
+ */
+#define RAW_DISCARD_READS_ARG_FIRST	RAW_KERNEL_AT_LEAST(6, 12)
+
+/* End of the behaviour block. */
+
+#if !defined(RAW_HAVE_BDEV_FILE_OPEN_BY_DEV) && \
+	!defined(RAW_HAVE_BLKDEV_GET_BY_DEV_FMODE)
+#error "raw: no way to open a block device: tried bdev_file_open_by_dev, blkdev_get_by_dev"
 #endif
 
 /*
  * struct raw_bdev - a block device opened with an exclusive claim
  * @bdev: the opened block device
- * @file: the block device file holding the open (6.9 and later)
- * @mode: the mode it was opened with (before 6.9)
+ * @file: the block device file holding the open (bdev_file_open_by_dev())
+ * @mode: the mode it was opened with (blkdev_get_by_dev())
  */
 struct raw_bdev {
 	struct block_device *bdev;
-#if RAW_KERNEL_AT_LEAST(6, 9)
+#ifdef RAW_HAVE_BDEV_FILE_OPEN_BY_DEV
 	struct file *file;
 #else
 	fmode_t mode;
@@ -54,7 +103,7 @@ struct raw_bdev {
 static inline int raw_bdev_open(struct raw_bdev *rb, dev_t dev, bool write,
 				void *holder)
 {
-#if RAW_KERNEL_AT_LEAST(6, 9)
+#ifdef RAW_HAVE_BDEV_FILE_OPEN_BY_DEV
 	blk_mode_t mode = BLK_OPEN_READ | (write ? BLK_OPEN_WRITE : 0);
 	struct file *file = bdev_file_open_by_dev(dev, mode, holder, NULL);
 
@@ -85,7 +134,7 @@ static inline int raw_bdev_open(struct raw_bdev *rb, dev_t dev, bool write,
  */
 static inline void raw_bdev_release(struct raw_bdev *rb)
 {
-#if RAW_KERNEL_AT_LEAST(6, 9)
+#ifdef RAW_HAVE_BDEV_FILE_OPEN_BY_DEV
 	bdev_fput(rb->file);
 #else
 	blkdev_put(rb->bdev, rb->mode);
@@ -101,10 +150,12 @@ static inline void raw_bdev_release(struct raw_bdev *rb)
  */
 static inline struct address_space *raw_bdev_mapping(struct block_device *bdev)
 {
-#if RAW_KERNEL_AT_LEAST(6, 10)
+#if defined(RAW_HAVE_BDEV_BD_MAPPING)
 	return bdev->bd_mapping;
-#else
+#elif defined(RAW_HAVE_BDEV_BD_INODE)
 	return bdev->bd_inode->i_mapping;
+#else
+#error "raw: no way to find a block device's page cache: tried bd_mapping, bd_inode"
 #endif
 }
 
@@ -117,10 +168,12 @@ static inline struct address_space *raw_bdev_mapping(struct block_device *bdev)
  */
 static inline bool raw_bdev_can_poll(struct block_device *bdev)
 {
-#if RAW_KERNEL_AT_LEAST(6, 11)
+#if defined(RAW_HAVE_BLK_FEAT_POLL)
 	return bdev_get_queue(bdev)->limits.features & BLK_FEAT_POLL;
-#else
+#elif defined(RAW_HAVE_QUEUE_FLAG_POLL)
 	return test_bit(QUEUE_FLAG_POLL, &bdev_get_queue(bdev)->queue_flags);
+#else
+#error "raw: no way to ask whether a queue can poll: tried BLK_FEAT_POLL, QUEUE_FLAG_POLL"
 #endif
 }
 
@@ -129,36 +182,41 @@ static inline bool raw_bdev_can_poll(struct block_device *bdev)
  * in the caller
  * @q: a request-based queue
  *
- * Before 6.6 ("block: Improve performance for BLK_MQ_F_BLOCKING drivers")
- * a queue whose driver may sleep in ->queue_rq (memory-backed null_blk,
- * ublk, ...) is always run by kblockd, plug or no plug, so a plug only
- * adds its own cost.  Since then the caller runs it when it may sleep.
+ * Without RAW_PLUG_RUNS_BLOCKING_QUEUE (the behaviour block), a queue whose
+ * driver may sleep in ->queue_rq (memory-backed null_blk, ublk, ...) is
+ * always run by kblockd, plug or no plug, so a plug only adds its own cost.
+ * With it, the caller runs the queue when it may sleep.
  *
  * Return: true if a plugged request may be dispatched when the plug ends.
  */
 static inline bool raw_plug_runs_queue(struct request_queue *q)
 {
-#if RAW_KERNEL_AT_LEAST(6, 6)
-	return true;
-#else
+	if (RAW_PLUG_RUNS_BLOCKING_QUEUE)
+		return true;
+	/*
+	 * The kernels before that commit offer no accessor saying whether a
+	 * queue's driver may block: the flag lives only in the tag set the
+	 * driver filled in (include/linux/blk-mq.h), fixed for the queue's
+	 * life.  Read it there; newer kernels never get here.
+	 */
 	return !(q->tag_set->flags & BLK_MQ_F_BLOCKING);
-#endif
 }
 
 /**
  * raw_bio_cache_any_context() - whether a bio from a bio_set's per-CPU cache
  * may be put for the last time in any context
  *
- * 6.1 takes a cached bio (REQ_ALLOC_CACHE) back only in task context and
- * warns elsewhere, so only polled bios, completed by their submitter, may
- * use the cache there.  6.12 also takes them back in hard interrupts and
- * frees the ones put elsewhere, so any bio may.
+ * Without RAW_BIO_CACHE_PUT_ANY_CONTEXT (the behaviour block) the kernel
+ * takes a cached bio (REQ_ALLOC_CACHE) back only in task context and warns
+ * elsewhere, so only polled bios, completed by their submitter, may use the
+ * cache.  With it, bios put in interrupts are taken back (or freed), so any
+ * bio may.
  *
  * Return: true if a bio that an interrupt may complete can use the cache.
  */
 static inline bool raw_bio_cache_any_context(void)
 {
-	return RAW_KERNEL_AT_LEAST(6, 9);
+	return RAW_BIO_CACHE_PUT_ANY_CONTEXT;
 }
 
 /**
@@ -170,9 +228,10 @@ static inline bool raw_bio_cache_any_context(void)
  * @start: set to the start
  * @len: set to the length
  *
- * The kernels check in different orders, and 6.1 checks 512-byte alignment
- * and allows a zero length where 6.12 checks the logical block size and
- * refuses it; raw answers with the errno the block device itself gives.
+ * The kernels check in different orders, and older ones check 512-byte
+ * alignment and allow a zero length where newer ones check the logical
+ * block size and refuse it (RAW_DISCARD_* in the behaviour block); raw
+ * answers with the errno the block device itself gives.
  *
  * Context: process context (reads user memory).
  * Return: 0 if the discard may go ahead, else a negative errno.
@@ -180,30 +239,28 @@ static inline bool raw_bio_cache_any_context(void)
 static inline int raw_discard_args(struct block_device *bdev, bool write,
 				   const u64 __user *argp, u64 *start, u64 *len)
 {
+	const bool arg_first = RAW_DISCARD_READS_ARG_FIRST;
 	u64 range[2], end;
 
-#if RAW_KERNEL_AT_LEAST(6, 9)
-	if (copy_from_user(range, argp, sizeof(range)))
+	if (arg_first && copy_from_user(range, argp, sizeof(range)))
 		return -EFAULT;
+	if (!arg_first && !write)
+		return -EBADF;
 	if (!bdev_max_discard_sectors(bdev))
 		return -EOPNOTSUPP;
-	if (!write)
+	if (arg_first && !write)
 		return -EBADF;
-	if (bdev_read_only(bdev))
+	if (RAW_DISCARD_CHECKS_BLOCK_SIZE && bdev_read_only(bdev))
 		return -EPERM;
-	if ((range[0] | range[1]) & (bdev_logical_block_size(bdev) - 1) ||
-	    !range[1])
-		return -EINVAL;
-#else
-	if (!write)
-		return -EBADF;
-	if (!bdev_max_discard_sectors(bdev))
-		return -EOPNOTSUPP;
-	if (copy_from_user(range, argp, sizeof(range)))
+	if (!arg_first && copy_from_user(range, argp, sizeof(range)))
 		return -EFAULT;
-	if ((range[0] | range[1]) & (SECTOR_SIZE - 1))
+	if (RAW_DISCARD_CHECKS_BLOCK_SIZE) {
+		if ((range[0] | range[1]) & (bdev_logical_block_size(bdev) - 1) ||
+		    !range[1])
+			return -EINVAL;
+	} else if ((range[0] | range[1]) & (SECTOR_SIZE - 1)) {
 		return -EINVAL;
-#endif
+	}
 	if (check_add_overflow(range[0], range[1], &end) ||
 	    end > bdev_nr_bytes(bdev))
 		return -EINVAL;
@@ -232,25 +289,28 @@ static inline bool raw_dax_supported(void)
  * blocks
  * @ret: what dax_direct_access() returned
  *
- * A pmem device reports a range with bad blocks as -EIO on 6.1 and as
- * -EHWPOISON on 6.12 (unless asked for a recovery write).
+ * A pmem device reports a range with bad blocks as -EIO before 1ea7ca1b0901
+ * ("dax: enable dax fault handler to report VM_FAULT_HWPOISON", 6.5) and as
+ * -EHWPOISON since (unless asked for a recovery write).  Both are taken
+ * here, on every kernel: no dax_direct_access() returns -EHWPOISON for
+ * anything else, and its only other -EIO (device-mapper: no live target,
+ * or one without DAX) fails the retry the caller makes for bad blocks
+ * with -EIO again, the errno the caller gives for bad blocks anyway.
  *
- * Return: true if @ret says the range holds known-bad blocks.
+ * Return: true if @ret says the range may hold known-bad blocks.
  */
 static inline bool raw_dax_access_poisoned(long ret)
 {
-#if RAW_KERNEL_AT_LEAST(6, 9)
-	return ret == -EHWPOISON;
-#else
-	return ret == -EIO;
-#endif
+	return ret == -EHWPOISON || ret == -EIO;
 }
 
 /* The device argument of struct class's devnode callback became const. */
-#if RAW_KERNEL_AT_LEAST(6, 2)
+#if defined(RAW_HAVE_CLASS_DEVNODE_CONST)
 #define RAW_DEVNODE_CONST const
-#else
+#elif defined(RAW_HAVE_CLASS_DEVNODE)
 #define RAW_DEVNODE_CONST
+#else
+#error "raw: no known class devnode callback: tried const and plain struct device"
 #endif
 
 /**
@@ -269,7 +329,7 @@ static inline bool raw_dax_access_poisoned(long ret)
  * Context: process context, may sleep (faults the user pages in).
  * Return: bytes taken (> 0), or a negative errno.
  */
-#if RAW_KERNEL_AT_LEAST(6, 3)
+#if defined(RAW_HAVE_IOV_ITER_EXTRACT_PAGES)
 static inline ssize_t raw_iter_extract_pages(struct iov_iter *iter,
 					     struct page **pages,
 					     size_t maxsize,
@@ -279,7 +339,7 @@ static inline ssize_t raw_iter_extract_pages(struct iov_iter *iter,
 	return iov_iter_extract_pages(iter, &pages, maxsize, maxpages, 0,
 				      offset);
 }
-#else
+#elif defined(RAW_HAVE_IOV_ITER_IOV)
 static inline ssize_t raw_iter_extract_user(struct iov_iter *iter,
 					    struct page **pages,
 					    size_t maxsize,
@@ -352,6 +412,8 @@ static inline ssize_t raw_iter_extract_pages(struct iov_iter *iter,
 					     offset);
 	return -EFAULT;
 }
+#else
+#error "raw: no way to take an iov_iter's pages: tried iov_iter_extract_pages, iter->iov"
 #endif
 
 /**
@@ -364,6 +426,24 @@ static inline ssize_t raw_iter_extract_pages(struct iov_iter *iter,
 static inline bool raw_iter_will_pin(const struct iov_iter *iter)
 {
 	return user_backed_iter(iter);
+}
+
+/**
+ * raw_bio_set_bvec_offset() - start a bio's data part-way into its first bvec
+ * @bio: a bio whose bvecs are set up but not yet walked
+ * @offset: bytes of the first bvec to skip
+ *
+ * Context: any.
+ */
+static inline void raw_bio_set_bvec_offset(struct bio *bio, unsigned int offset)
+{
+#if defined(RAW_HAVE_BVEC_ITER_BI_OFFSET)
+	bio->bi_iter.bi_offset = offset;
+#elif defined(RAW_HAVE_BVEC_ITER_BI_BVEC_DONE)
+	bio->bi_iter.bi_bvec_done = offset;
+#else
+#error "raw: no way to offset a bio into its first bvec: tried bi_offset, bi_bvec_done"
+#endif
 }
 
 #endif /* _RAW_COMPAT_H */

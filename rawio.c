@@ -231,6 +231,26 @@ static void raw_wake_waiter(struct task_struct *waiter)
 	blk_wake_io_task(waiter);
 }
 
+/*
+ * The longest a waiter sleeps before it looks at its condition again.
+ * blk_io_schedule(), which the block layer's own waiters use, is not
+ * exported from 7.2 on, and the hung-task timeout it sleeps half of is not
+ * exported either.  A waiter woken at least this often is never reported
+ * as hung for a long I/O wait (under any hung-task timeout of 2 s or more),
+ * and one wake-up a second costs nothing next to an I/O that long.
+ */
+#define RAW_IO_WAIT_SLICE	HZ
+
+/*
+ * Sleep, accounted as waiting for I/O, until woken or RAW_IO_WAIT_SLICE
+ * passes; the caller has set its task state and loops on its condition,
+ * so an early return only makes it look again.
+ */
+static void raw_io_wait(void)
+{
+	io_schedule_timeout(RAW_IO_WAIT_SLICE);
+}
+
 /* The last reference is gone: every bio has completed and been released. */
 static void raw_req_complete(struct raw_request *req)
 {
@@ -428,7 +448,7 @@ static ssize_t raw_bio_borrow_bvec(struct bio *bio, struct iov_iter *iter)
 
 	bio->bi_vcnt = iter->nr_segs;
 	bio->bi_io_vec = (struct bio_vec *)iter->bvec;
-	bio->bi_iter.bi_bvec_done = iter->iov_offset;
+	raw_bio_set_bvec_offset(bio, iter->iov_offset);
 	bio->bi_iter.bi_size = size;
 	bio_set_flag(bio, BIO_CLONED);
 	return size;
@@ -486,7 +506,7 @@ static void raw_req_throttle(struct raw_request *req, unsigned int nr)
 		set_current_state(TASK_UNINTERRUPTIBLE);
 		if (atomic_read(&req->pinned) + nr <= RAW_MAX_PINNED)
 			break;
-		blk_io_schedule();
+		raw_io_wait();
 	}
 	__set_current_state(TASK_RUNNING);
 	WRITE_ONCE(req->throttled, false);
@@ -587,7 +607,7 @@ static void raw_req_wait(struct raw_request *req)
 		set_current_state(TASK_UNINTERRUPTIBLE);
 		if (!READ_ONCE(req->waiter))
 			break;
-		blk_io_schedule();
+		raw_io_wait();
 	}
 	__set_current_state(TASK_RUNNING);
 }
@@ -764,7 +784,7 @@ static ssize_t raw_io_sync_one(struct kiocb *iocb, struct iov_iter *iter,
 			bio_poll(&bio, NULL, 0);
 			cond_resched();
 		} else {
-			blk_io_schedule();
+			raw_io_wait();
 		}
 	}
 	__set_current_state(TASK_RUNNING);
