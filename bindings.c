@@ -520,6 +520,7 @@ module_exit(raw_exit);
 
 MODULE_DESCRIPTION("Raw character devices: unbuffered zero-copy block I/O");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(RAW_VERSION);
 MODULE_ALIAS_CHARDEV_MAJOR(RAW_MAJOR);
 MODULE_ALIAS("devname:raw/rawctl");
 MODULE_ALIAS_CHARDEV(RAW_MAJOR, 0);
