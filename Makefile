@@ -46,7 +46,7 @@ RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	tests/debug/kunit.sh tests/debug/inject-unpin tests/debug/inject-lockorder \
 	$(wildcard tests/debug/cases/*.sh) tests/kunit/build \
 	probes/run tests/probe-check \
-	scripts/soak $(wildcard tests/soak/*.sh)
+	scripts/soak $(wildcard tests/soak/*.sh) scripts/deb
 KVER ?= 6.12
 CMD ?= /tests/run-guest
 
@@ -125,3 +125,11 @@ soak:
 .PHONY: setup build-check sparse checkpatch shellcheck test check vm demo \
 	rig-selftest bench bench-quick profile debug-kernel check-debug dkms-check soak \
 	probe-check
+
+# The Debian packages raw-dkms and raw-utils, built by dpkg-buildpackage
+# from a clean copy of the tree into build/deb/, lintian clean
+# (Documentation/admin-guide.rst, "Debian packages").
+deb:
+	scripts/deb
+
+.PHONY: deb
