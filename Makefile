@@ -46,7 +46,8 @@ RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	tests/debug/kunit.sh tests/debug/inject-unpin tests/debug/inject-lockorder \
 	$(wildcard tests/debug/cases/*.sh) tests/kunit/build \
 	probes/run tests/probe-check \
-	scripts/soak $(wildcard tests/soak/*.sh) scripts/deb
+	scripts/soak $(wildcard tests/soak/*.sh) scripts/deb \
+	tests/system/run tests/system/image tests/system/guest
 KVER ?= 6.12
 CMD ?= /tests/run-guest
 
@@ -133,3 +134,19 @@ deb:
 	scripts/deb
 
 .PHONY: deb
+
+# The system tier (Documentation/testing.rst, "The system tier"), opt-in:
+# real Debian roots (trixie, then bookworm) in QEMU install make deb's
+# packages with apt; DKMS, autoloading, udev, bindings at boot and on
+# hotplug, reboots, trixie's kernel upgrade, purge.  SYSTEM_SUITES takes
+# a subset; check-system-broken shows that a wrong udev mode or a failing
+# unit fails it.
+SYSTEM_SUITES ?= trixie bookworm
+check-system:
+	tests/system/run $(SYSTEM_SUITES)
+
+check-system-broken:
+	! tests/system/run --break mode trixie
+	! tests/system/run --break unit trixie
+
+.PHONY: check-system check-system-broken
