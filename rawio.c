@@ -24,6 +24,15 @@
  *
  * The result is the number of bytes before the first failed bio, or that
  * bio's error when it is the first one.
+ *
+ * An IOCB_NOWAIT kiocb (RWF_NOWAIT, io_uring's inline issue) sends
+ * REQ_NOWAIT bios, which the block layer fails with BLK_STS_AGAIN where
+ * they would wait (for a tag, say).  A synchronous call then returns the
+ * bytes before, or -EAGAIN.  An asynchronous one must never complete with
+ * -EAGAIN (io_uring re-issues such completions for block devices and
+ * regular files only): a first bio failing so while raw is still
+ * submitting it makes the call return -EAGAIN instead of -EIOCBQUEUED, and
+ * any other is submitted again, without REQ_NOWAIT, from raw_again_work.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -76,6 +85,7 @@ struct raw_file {
  * @iocb:     the caller's kiocb
  * @stats:    counters of the minor
  * @waiter:   synchronous requests: the task waiting, NULL once complete
+ * @submitter: asynchronous REQ_NOWAIT requests: the task submitting them
  * @host:     the bio the request lives in or beside (its first), or NULL;
  *            it is freed by the request's owner, not when it completes
  * @ref:      one per bio in flight, plus one held by the submitter
@@ -94,6 +104,7 @@ struct raw_request {
 	struct kiocb *iocb;
 	struct raw_stats __percpu *stats;
 	struct task_struct *waiter;
+	struct task_struct *submitter;
 	struct bio *host;
 	atomic_t ref;
 	atomic_t pinned;
@@ -112,7 +123,9 @@ struct raw_request {
  * @req:   the request it belongs to
  * @pos:   device offset of its first byte
  * @nr_pages: pages it holds, charged to @req->pinned
- * @dirty_node: on raw_dirty_bios while waiting to be dirtied and released
+ * @dirty_node: on raw_dirty_bios while waiting to be dirtied and released,
+ *         or on raw_again_bios while waiting to be submitted again
+ * @iter:  REQ_NOWAIT bios: the bio's iterator as submitted
  * @bio:   the bio itself, last: the rest is the bio_set's front pad
  */
 struct raw_bio {
@@ -120,6 +133,7 @@ struct raw_bio {
 	loff_t pos;
 	unsigned int nr_pages;
 	struct llist_node dirty_node;
+	struct bvec_iter iter;
 	struct bio bio;
 };
 
@@ -150,6 +164,23 @@ MODULE_PARM_DESC(sync_poll,
 static LLIST_HEAD(raw_dirty_bios);
 static void raw_dirty_workfn(struct work_struct *work);
 static DECLARE_WORK(raw_dirty_work, raw_dirty_workfn);
+
+/*
+ * REQ_NOWAIT bios of asynchronous requests that would have blocked after
+ * their submission wait here for raw_again_work, which submits them again
+ * without REQ_NOWAIT.
+ */
+static LLIST_HEAD(raw_again_bios);
+static void raw_again_workfn(struct work_struct *work);
+static DECLARE_WORK(raw_again_work, raw_again_workfn);
+
+/*
+ * iocb->private of an asynchronous REQ_NOWAIT request while raw submits its
+ * first bio, and once that bio would have blocked there: see
+ * raw_bio_would_block().  Neither is left there when the call returns.
+ */
+#define RAW_IOCB_SUBMITTING	((void *)1)
+#define RAW_IOCB_AGAIN		((void *)2)
 
 static struct raw_bio *raw_bio(struct bio *bio)
 {
@@ -203,9 +234,13 @@ static inline void raw_account(struct raw_stats __percpu *stats,
 		this_cpu_inc(stats->errors);
 }
 
+/* A call that would have blocked did no I/O: neither it nor its EAGAIN counts. */
 static void raw_req_account(struct raw_request *req, ssize_t ret)
 {
-	raw_account(req->stats, req->is_read, ret, req->err_pos != LLONG_MAX);
+	if (ret == -EAGAIN)
+		return;
+	raw_account(req->stats, req->is_read, ret,
+		    req->err_pos != LLONG_MAX && req->error != -EAGAIN);
 }
 
 /*
@@ -320,9 +355,74 @@ static bool raw_bio_unpin_done(struct bio *bio, const struct raw_request *req)
 	return true;
 }
 
+/*
+ * A REQ_NOWAIT bio of asynchronous request @req failed with BLK_STS_AGAIN:
+ * it would have blocked.  If it is the request's @first bio and its
+ * submitter is still in submit_bio() for it (this very task, the kiocb
+ * marked so), the mark tells the submitter, which frees the bio and makes
+ * the call return -EAGAIN.  Any other such bio is left to raw_again_work.
+ * Returns false for a bio without REQ_NOWAIT: its failure is an error.
+ */
+static noinline bool raw_bio_would_block(struct bio *bio,
+					 struct raw_request *req, bool first)
+{
+	struct kiocb *iocb = req->iocb;
+
+	if (!(bio->bi_opf & REQ_NOWAIT))
+		return false;
+	if (first && in_task() && req->submitter == current &&
+	    READ_ONCE(iocb->private) == RAW_IOCB_SUBMITTING) {
+		WRITE_ONCE(iocb->private, RAW_IOCB_AGAIN);
+		return true;
+	}
+	raw_bio(bio)->req = req;
+	if (llist_add(&raw_bio(bio)->dirty_node, &raw_again_bios))
+		schedule_work(&raw_again_work);
+	return true;
+}
+
+/*
+ * Submit again, without REQ_NOWAIT and so from process context, a bio that
+ * would have blocked: reset, as a bio the block layer completed must be,
+ * to its pages and its iterator as first submitted, on the raw file's
+ * device (a stacking driver may have remapped it).
+ */
+static void raw_bio_resubmit(struct raw_bio *rbio)
+{
+	struct bio *bio = &rbio->bio;
+	struct block_device *bdev = raw_file_bdev(rbio->req->iocb->ki_filp);
+	unsigned short vcnt = bio->bi_vcnt;
+	bool borrowed = bio_flagged(bio, BIO_CLONED);
+	bio_end_io_t *end_io = bio->bi_end_io;
+	unsigned short ioprio = bio->bi_ioprio;
+
+	bio_reset(bio, bdev, bio->bi_opf & ~REQ_NOWAIT);
+	bio->bi_vcnt = vcnt;
+	bio->bi_iter = rbio->iter;
+	bio->bi_end_io = end_io;
+	bio->bi_ioprio = ioprio;
+	if (borrowed)
+		bio_set_flag(bio, BIO_CLONED);
+	submit_bio(bio);
+}
+
+static void raw_again_workfn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&raw_again_bios);
+	struct raw_bio *rbio, *next;
+
+	llist_for_each_entry_safe(rbio, next, list, dirty_node)
+		raw_bio_resubmit(rbio);
+}
+
 static void raw_bio_end_io(struct bio *bio)
 {
-	if (raw_bio_unpin_done(bio, raw_bio(bio)->req))
+	struct raw_request *req = raw_bio(bio)->req;
+
+	if (unlikely(bio->bi_status == BLK_STS_AGAIN) && !req->waiter &&
+	    raw_bio_would_block(bio, req, bio == req->host))
+		return;
+	if (raw_bio_unpin_done(bio, req))
 		raw_bio_release(bio);
 }
 
@@ -467,6 +567,8 @@ static blk_opf_t raw_bio_opf(struct kiocb *iocb, struct block_device *bdev,
 		if (iocb_is_dsync(iocb))
 			opf |= REQ_FUA;
 	}
+	if ((iocb->ki_flags & IOCB_NOWAIT) && bdev_nowait(bdev))
+		opf |= REQ_NOWAIT;
 	if (unlikely(iocb->ki_flags & IOCB_HIPRI) && one &&
 	    (!sync || READ_ONCE(raw_sync_poll)) && raw_bdev_can_poll(bdev))
 		opf |= REQ_POLLED;
@@ -495,7 +597,9 @@ static void raw_req_throttle(struct raw_request *req, unsigned int nr)
 /*
  * Build and submit the bios of @req from user memory in @iter, with @opf,
  * the first one in @req->host if there is one.  Returns the number of bios
- * submitted; a failure to pin is recorded in @req at its offset.
+ * submitted; a failure to pin is recorded in @req at its offset.  It stops
+ * at a failure, and after a first bio that would have blocked (the kiocb
+ * says so, see raw_bio_would_block()).
  */
 static unsigned int raw_req_submit(struct raw_request *req,
 				   struct block_device *bdev,
@@ -512,6 +616,9 @@ static unsigned int raw_req_submit(struct raw_request *req,
 		struct raw_bio *rbio;
 		ssize_t len;
 
+		/* Nothing after a failure counts: stop there. */
+		if (unlikely(READ_ONCE(req->err_pos) != LLONG_MAX))
+			break;
 		if (!bio) {
 			unsigned int nr_vecs = min(raw_iter_nr_vecs(iter),
 						   BIO_MAX_VECS);
@@ -554,7 +661,15 @@ static unsigned int raw_req_submit(struct raw_request *req,
 		req->size += len;
 		pos += len;
 		nr_bios++;
+		if (opf & REQ_NOWAIT)
+			rbio->iter = bio->bi_iter;
 		submit_bio(bio);
+		if ((opf & REQ_NOWAIT) && bio == req->host) {
+			/* See raw_bio_would_block(). */
+			if (READ_ONCE(iocb->private) == RAW_IOCB_AGAIN)
+				break;
+			WRITE_ONCE(iocb->private, NULL);
+		}
 		bio = NULL;
 	}
 	blk_finish_plug(&plug);
@@ -567,6 +682,7 @@ static void raw_req_init(struct raw_request *req, struct kiocb *iocb,
 	req->iocb = iocb;
 	req->stats = rf->stats;
 	req->waiter = NULL;
+	req->submitter = current;
 	req->host = NULL;
 	atomic_set(&req->ref, 1);
 	atomic_set(&req->pinned, 0);
@@ -616,6 +732,21 @@ static ssize_t raw_io_sync(struct kiocb *iocb, struct iov_iter *iter,
 	return ret;
 }
 
+/*
+ * The first bio of an asynchronous request would have blocked in its
+ * submission, and nothing else went out: free it, the request with it,
+ * and return -EAGAIN for io_uring to try again from its worker.
+ */
+static ssize_t raw_async_again(struct kiocb *iocb, struct bio *bio,
+			       bool pins)
+{
+	WRITE_ONCE(iocb->private, NULL);
+	if (pins)
+		raw_unpin_bio(bio, false);
+	bio_put(bio);
+	return -EAGAIN;
+}
+
 /* Submit @iocb, more than one bio, and return -EIOCBQUEUED. */
 static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
 			    struct raw_file *rf, blk_opf_t opf)
@@ -633,7 +764,11 @@ static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
 	req = &ra->req;
 	raw_req_init(req, iocb, iter, rf);
 	req->host = bio;
+	if (opf & REQ_NOWAIT)
+		WRITE_ONCE(iocb->private, RAW_IOCB_SUBMITTING);
 	if (raw_req_submit(req, bdev, iter, opf)) {
+		if (unlikely(READ_ONCE(iocb->private) == RAW_IOCB_AGAIN))
+			return raw_async_again(iocb, bio, req->pins);
 		raw_req_put(req);
 		return -EIOCBQUEUED;
 	}
@@ -776,7 +911,9 @@ out:
 	bio_uninit(&bio);
 	if (vecs != inline_vecs)
 		kfree(vecs);
-	raw_account(rf->stats, is_read, ret, ret != count);
+	/* A call that would have blocked did no I/O. */
+	if (ret != -EAGAIN)
+		raw_account(rf->stats, is_read, ret, ret != count);
 	if (ret > 0)
 		iocb->ki_pos += ret;
 	return ret;
@@ -790,6 +927,9 @@ static void raw_async_one_end_io(struct bio *bio)
 	struct kiocb *iocb = req->iocb;
 	ssize_t ret = req->size;
 
+	if (unlikely(bio->bi_status == BLK_STS_AGAIN) &&
+	    raw_bio_would_block(bio, req, true))
+		return;
 	if (unlikely(bio->bi_status))
 		ret = blk_status_to_errno(bio->bi_status);
 	raw_account(req->stats, req->is_read, ret, ret != req->err_pos);
@@ -847,7 +987,18 @@ static ssize_t raw_io_async_one(struct kiocb *iocb, struct iov_iter *iter,
 	}
 	if (!req->is_read)
 		task_io_account_write(len);
+	if (opf & REQ_NOWAIT) {
+		ra->rbio.iter = bio->bi_iter;
+		req->submitter = current;
+		WRITE_ONCE(iocb->private, RAW_IOCB_SUBMITTING);
+	}
 	raw_submit_one(bio);
+	if (opf & REQ_NOWAIT) {
+		/* See raw_bio_would_block(). */
+		if (unlikely(READ_ONCE(iocb->private) == RAW_IOCB_AGAIN))
+			return raw_async_again(iocb, bio, req->pins);
+		WRITE_ONCE(iocb->private, NULL);
+	}
 	if (opf & REQ_POLLED)
 		WRITE_ONCE(iocb->private, bio);
 	return -EIOCBQUEUED;
@@ -985,7 +1136,14 @@ static int raw_open(struct inode *inode, struct file *file)
 	 * (io_uring polls only those) whether or not the caller asked.
 	 */
 	file->f_flags |= O_DIRECT;
-	file->f_mode |= FMODE_CAN_ODIRECT | FMODE_NOWAIT;
+	file->f_mode |= FMODE_CAN_ODIRECT;
+	/*
+	 * As a block device's file: RWF_NOWAIT and io_uring's inline issue
+	 * where the queue can fail a bio instead of waiting (the DAX path
+	 * never waits for a device).
+	 */
+	if (rf->has_dax || bdev_nowait(rf->rb.bdev))
+		file->f_mode |= FMODE_NOWAIT;
 	return 0;
 }
 
@@ -1157,6 +1315,7 @@ int raw_io_init(void)
 
 void raw_io_exit(void)
 {
+	flush_work(&raw_again_work);
 	flush_work(&raw_dirty_work);
 	bioset_exit(&raw_bio_set);
 }
