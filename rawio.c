@@ -23,7 +23,10 @@
  * its bio's end_io alone.
  *
  * The result is the number of bytes before the first failed bio, or that
- * bio's error when it is the first one.
+ * bio's error when it is the first one.  A bio failing with a media or I/O
+ * error is held, pages pinned, until raw_find_bad() has found its first bad
+ * logical block, in process context: the result is then exactly the bytes
+ * before that block.
  *
  * An IOCB_NOWAIT kiocb (RWF_NOWAIT, io_uring's inline issue) sends
  * REQ_NOWAIT bios, which the block layer fails with BLK_STS_AGAIN where
@@ -99,6 +102,8 @@ struct raw_file {
  * @err_pos:  device offset of the first failed byte, LLONG_MAX if none;
  *            for one-bio asynchronous requests, the bytes asked for
  * @error:    errno of the failure at @err_pos
+ * @failed:   bios that failed with an error raw_find_bad() looks into
+ * @fail_node: on raw_failed_reqs while raw_settle_work settles it
  */
 struct raw_request {
 	struct kiocb *iocb;
@@ -116,6 +121,8 @@ struct raw_request {
 	spinlock_t lock;	/* protects err_pos and error */
 	loff_t err_pos;
 	int error;
+	struct llist_head failed;
+	struct llist_node fail_node;
 };
 
 /*
@@ -124,8 +131,9 @@ struct raw_request {
  * @pos:   device offset of its first byte
  * @nr_pages: pages it holds, charged to @req->pinned
  * @dirty_node: on raw_dirty_bios while waiting to be dirtied and released,
- *         or on raw_again_bios while waiting to be submitted again
- * @iter:  REQ_NOWAIT bios: the bio's iterator as submitted
+ *         on raw_again_bios while waiting to be submitted again, on its
+ *         request's failed list or on raw_failed_bios once it failed
+ * @iter:  the bio's iterator as submitted
  * @bio:   the bio itself, last: the rest is the bio_set's front pad
  */
 struct raw_bio {
@@ -181,6 +189,16 @@ static DECLARE_WORK(raw_again_work, raw_again_workfn);
  */
 #define RAW_IOCB_SUBMITTING	((void *)1)
 #define RAW_IOCB_AGAIN		((void *)2)
+
+/*
+ * Asynchronous requests, and failed bios of one-bio ones, whose result
+ * waits for raw_find_bad(): raw_settle_work settles them in process
+ * context.
+ */
+static LLIST_HEAD(raw_failed_reqs);
+static LLIST_HEAD(raw_failed_bios);
+static void raw_settle_workfn(struct work_struct *work);
+static DECLARE_WORK(raw_settle_work, raw_settle_workfn);
 
 static struct raw_bio *raw_bio(struct bio *bio)
 {
@@ -266,12 +284,26 @@ static void raw_wake_waiter(struct task_struct *waiter)
 	blk_wake_io_task(waiter);
 }
 
+/* An asynchronous request is over: complete its call, free it. */
+static void raw_req_end_async(struct raw_request *req)
+{
+	struct kiocb *iocb = req->iocb;
+	ssize_t ret;
+
+	ret = raw_req_result(req);
+	raw_req_account(req, ret);
+	WRITE_ONCE(iocb->private, NULL);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	iocb->ki_complete(iocb, ret);
+	/* @req lives in its host bio's front pad: this frees it. */
+	bio_put(req->host);
+}
+
 /* The last reference is gone: every bio has completed and been released. */
 static void raw_req_complete(struct raw_request *req)
 {
-	struct kiocb *iocb = req->iocb;
 	struct task_struct *waiter = req->waiter;
-	ssize_t ret;
 
 	if (waiter) {
 		/*
@@ -284,20 +316,31 @@ static void raw_req_complete(struct raw_request *req)
 		return;
 	}
 
-	ret = raw_req_result(req);
-	raw_req_account(req, ret);
-	WRITE_ONCE(iocb->private, NULL);
-	if (ret > 0)
-		iocb->ki_pos += ret;
-	iocb->ki_complete(iocb, ret);
-	/* @req lives in its host bio's front pad: this frees it. */
-	bio_put(req->host);
+	/* Failed bios to look into: not from here, maybe an interrupt. */
+	if (unlikely(!llist_empty(&req->failed))) {
+		if (llist_add(&req->fail_node, &raw_failed_reqs))
+			schedule_work(&raw_settle_work);
+		return;
+	}
+	raw_req_end_async(req);
 }
 
 static void raw_req_put(struct raw_request *req)
 {
 	if (atomic_dec_and_test(&req->ref))
 		raw_req_complete(req);
+}
+
+/*
+ * A bio of @req is done with: uncharge its pages and wake a throttled
+ * submitter before the caller drops the bio's reference, until when
+ * neither @req nor the waiting task can go away.
+ */
+static void raw_req_uncharge(struct raw_request *req, struct raw_bio *rbio)
+{
+	if (atomic_sub_return(rbio->nr_pages, &req->pinned) < RAW_MAX_PINNED &&
+	    READ_ONCE(req->throttled))
+		wake_up_process(req->waiter);
 }
 
 /* A bio's pages are released: account it and drop its request reference. */
@@ -308,15 +351,26 @@ static void raw_bio_release(struct bio *bio)
 
 	if (bio->bi_status)
 		raw_req_fail(req, rbio->pos, blk_status_to_errno(bio->bi_status));
-	/*
-	 * Wake a throttled submitter before dropping the reference: until
-	 * then neither @req nor the waiting task can go away.
-	 */
-	if (atomic_sub_return(rbio->nr_pages, &req->pinned) < RAW_MAX_PINNED &&
-	    READ_ONCE(req->throttled))
-		wake_up_process(req->waiter);
+	raw_req_uncharge(req, rbio);
 	if (bio != req->host)
 		bio_put(bio);
+	raw_req_put(req);
+}
+
+/*
+ * A bio of @req failed with an error raw_find_bad() looks into: record the
+ * failure and keep the bio, pins and all, on the request's failed list for
+ * raw_req_settle().  Its pages are uncharged all the same: the submitter
+ * stops at a failure, so no more than what was in flight stays pinned.
+ */
+static void raw_bio_hold(struct bio *bio)
+{
+	struct raw_bio *rbio = raw_bio(bio);
+	struct raw_request *req = rbio->req;
+
+	raw_req_fail(req, rbio->pos, blk_status_to_errno(bio->bi_status));
+	llist_add(&rbio->dirty_node, &req->failed);
+	raw_req_uncharge(req, rbio);
 	raw_req_put(req);
 }
 
@@ -415,12 +469,119 @@ static void raw_again_workfn(struct work_struct *work)
 		raw_bio_resubmit(rbio);
 }
 
+/*
+ * @bio, submitted to @bdev with iterator @start, failed with a media or
+ * I/O error: find its first bad logical block.  The part not yet known
+ * good is halved and its first half read or written again, synchronously,
+ * from the same pages, until one block is left: log2(blocks) I/Os at most,
+ * each at most half the one before, all in process context after an error
+ * only.  Every byte before the bad block has then been transferred by one
+ * of them.  Returns those bytes; *@error is set to the errno of the last
+ * retry that failed, if one did.
+ */
+static unsigned int raw_find_bad(struct bio *bio, struct bvec_iter start,
+				 struct block_device *bdev, int *error)
+{
+	unsigned int lbs = bdev_logical_block_size(bdev);
+	blk_opf_t opf = bio->bi_opf &
+			~(REQ_NOWAIT | REQ_POLLED | REQ_ALLOC_CACHE);
+	unsigned int good = 0, bad = start.bi_size;
+
+	while (bad - good > lbs) {
+		unsigned int mid = good + round_down((bad - good) / 2, lbs);
+		struct bio probe;
+		int ret;
+
+		bio_init(&probe, bdev, bio->bi_io_vec, bio->bi_vcnt, opf);
+		bio_set_flag(&probe, BIO_CLONED);
+		probe.bi_iter = start;
+		probe.bi_ioprio = bio->bi_ioprio;
+		bio_advance(&probe, good);
+		probe.bi_iter.bi_size = mid - good;
+		ret = submit_bio_wait(&probe);
+		bio_uninit(&probe);
+		if (ret) {
+			bad = mid;
+			*error = ret;
+		} else {
+			good = mid;
+		}
+	}
+	return good;
+}
+
+/*
+ * Settle request @req whose failed bios were held: find the first bad
+ * block of the lowest, if the request's first failure is there, then
+ * release them all.
+ *
+ * Context: process context, sleeps; every bio of @req has completed.
+ */
+static void raw_req_settle(struct raw_request *req)
+{
+	struct llist_node *list = llist_del_all(&req->failed);
+	struct raw_bio *rbio, *next, *low = NULL;
+
+	llist_for_each_entry(rbio, list, dirty_node) {
+		if (!low || rbio->pos < low->pos)
+			low = rbio;
+	}
+	if (low && low->pos == req->err_pos)
+		req->err_pos += raw_find_bad(&low->bio, low->iter,
+					     raw_file_bdev(req->iocb->ki_filp),
+					     &req->error);
+	llist_for_each_entry_safe(rbio, next, list, dirty_node) {
+		if (req->pins)
+			raw_unpin_bio(&rbio->bio, req->is_read);
+		if (&rbio->bio != req->host)
+			bio_put(&rbio->bio);
+	}
+}
+
+static void raw_async_one_settle(struct raw_bio *rbio);
+
+static void raw_settle_workfn(struct work_struct *work)
+{
+	struct llist_node *reqs = llist_del_all(&raw_failed_reqs);
+	struct llist_node *bios = llist_del_all(&raw_failed_bios);
+	struct raw_request *req, *rnext;
+	struct raw_bio *rbio, *bnext;
+
+	llist_for_each_entry_safe(req, rnext, reqs, fail_node) {
+		raw_req_settle(req);
+		raw_req_end_async(req);
+	}
+	llist_for_each_entry_safe(rbio, bnext, bios, dirty_node)
+		raw_async_one_settle(rbio);
+}
+
+/* Media and device errors, whose first bad block raw_find_bad() finds. */
+static bool raw_status_probed(blk_status_t status)
+{
+	return status == BLK_STS_IOERR || status == BLK_STS_MEDIUM ||
+	       status == BLK_STS_PROTECTION;
+}
+
+/*
+ * A bio of a request of several failed: take it over if it would have
+ * blocked (asynchronous requests) or if raw_find_bad() is to look into it.
+ */
+static noinline bool raw_bio_failed(struct bio *bio, struct raw_request *req)
+{
+	if (bio->bi_status == BLK_STS_AGAIN)
+		return !req->waiter &&
+		       raw_bio_would_block(bio, req, bio == req->host);
+	if (!raw_status_probed(bio->bi_status))
+		return false;
+	raw_bio_hold(bio);
+	return true;
+}
+
 static void raw_bio_end_io(struct bio *bio)
 {
 	struct raw_request *req = raw_bio(bio)->req;
 
-	if (unlikely(bio->bi_status == BLK_STS_AGAIN) && !req->waiter &&
-	    raw_bio_would_block(bio, req, bio == req->host))
+	if (unlikely(bio->bi_status) && raw_bio_failed(bio, req))
 		return;
 	if (raw_bio_unpin_done(bio, req))
 		raw_bio_release(bio);
@@ -661,8 +822,7 @@ static unsigned int raw_req_submit(struct raw_request *req,
 		req->size += len;
 		pos += len;
 		nr_bios++;
-		if (opf & REQ_NOWAIT)
-			rbio->iter = bio->bi_iter;
+		rbio->iter = bio->bi_iter;
 		submit_bio(bio);
 		if ((opf & REQ_NOWAIT) && bio == req->host) {
 			/* See raw_bio_would_block(). */
@@ -694,6 +854,7 @@ static void raw_req_init(struct raw_request *req, struct kiocb *iocb,
 	spin_lock_init(&req->lock);
 	req->err_pos = LLONG_MAX;
 	req->error = 0;
+	init_llist_head(&req->failed);
 }
 
 /* Wait for the last bio of a synchronous request. */
@@ -724,6 +885,8 @@ static ssize_t raw_io_sync(struct kiocb *iocb, struct iov_iter *iter,
 	raw_req_submit(&req, bdev, iter, opf);
 	raw_req_put(&req);
 	raw_req_wait(&req);
+	if (unlikely(!llist_empty(&req.failed)))
+		raw_req_settle(&req);
 
 	ret = raw_req_result(&req);
 	raw_req_account(&req, ret);
@@ -847,6 +1010,34 @@ static void raw_sync_end_io(struct bio *bio)
 }
 
 /*
+ * The one bio of a synchronous request, @len bytes at @pos taken from
+ * @iter, failed: the call's result.  For a media or I/O error, the bytes
+ * before the first bad block (raw_find_bad(), from the iterator the bio had:
+ * borrowed bvecs take it again from @iter), else the errno.
+ */
+static noinline ssize_t raw_sync_one_failed(struct bio *bio,
+					    struct iov_iter *iter,
+					    struct block_device *bdev,
+					    loff_t pos, size_t len)
+{
+	struct bvec_iter start = { .bi_size = len };
+	int error = blk_status_to_errno(bio->bi_status);
+	unsigned int good;
+
+	if (!raw_status_probed(bio->bi_status))
+		return error;
+	if (bio_flagged(bio, BIO_CLONED)) {
+		iov_iter_revert(iter, len);
+		raw_bio_borrow_bvec(bio, iter);
+		iov_iter_advance(iter, len);
+		start = bio->bi_iter;
+	}
+	start.bi_sector = pos >> SECTOR_SHIFT;
+	good = raw_find_bad(bio, start, bdev, &error);
+	return good ? (ssize_t)good : error;
+}
+
+/*
  * Serve @iocb, one bio of @nr_vecs bvecs, while the caller waits: the bio
  * lives on the stack (its bvecs too when they are few), and the pages are
  * released after the wait, dirtied there in process context for a read.
@@ -903,10 +1094,11 @@ static ssize_t raw_io_sync_one(struct kiocb *iocb, struct iov_iter *iter,
 		}
 	}
 	__set_current_state(TASK_RUNNING);
+	if (unlikely(bio.bi_status))
+		ret = raw_sync_one_failed(&bio, iter, rf->rb.bdev, iocb->ki_pos,
+					  ret);
 	if (pins)
 		raw_unpin_bio(&bio, is_read);
-	if (unlikely(bio.bi_status))
-		ret = blk_status_to_errno(bio.bi_status);
 out:
 	bio_uninit(&bio);
 	if (vecs != inline_vecs)
@@ -919,24 +1111,68 @@ out:
 	return ret;
 }
 
-/* The one bio of an asynchronous request has completed: so has the request. */
-static void raw_async_one_end_io(struct bio *bio)
+/* Complete the call of the one-bio asynchronous request @req with @ret. */
+static void raw_async_one_done(struct raw_request *req, ssize_t ret)
 {
-	struct raw_async *ra = container_of(bio, struct raw_async, rbio.bio);
-	struct raw_request *req = &ra->req;
 	struct kiocb *iocb = req->iocb;
-	ssize_t ret = req->size;
 
-	if (unlikely(bio->bi_status == BLK_STS_AGAIN) &&
-	    raw_bio_would_block(bio, req, true))
-		return;
-	if (unlikely(bio->bi_status))
-		ret = blk_status_to_errno(bio->bi_status);
 	raw_account(req->stats, req->is_read, ret, ret != req->err_pos);
 	WRITE_ONCE(iocb->private, NULL);
 	if (ret > 0)
 		iocb->ki_pos += ret;
 	iocb->ki_complete(iocb, ret);
+}
+
+/*
+ * The failed bio of a one-bio asynchronous request, in raw_settle_work:
+ * find its first bad block, complete the call, release the bio.
+ */
+static void raw_async_one_settle(struct raw_bio *rbio)
+{
+	struct raw_async *ra = container_of(rbio, struct raw_async, rbio);
+	struct raw_request *req = &ra->req;
+	struct bio *bio = &rbio->bio;
+	int error = blk_status_to_errno(bio->bi_status);
+	unsigned int good;
+
+	good = raw_find_bad(bio, rbio->iter, raw_file_bdev(req->iocb->ki_filp),
+			    &error);
+	raw_async_one_done(req, good ? (ssize_t)good : error);
+	if (req->pins)
+		raw_unpin_bio(bio, req->is_read);
+	bio_put(bio);
+}
+
+/*
+ * The one bio of an asynchronous request failed: take it over if it would
+ * have blocked, or leave it to raw_settle_work if raw_find_bad() is to
+ * look into it.
+ */
+static noinline bool raw_async_one_failed(struct bio *bio,
+					  struct raw_request *req)
+{
+	if (bio->bi_status == BLK_STS_AGAIN)
+		return raw_bio_would_block(bio, req, true);
+	if (!raw_status_probed(bio->bi_status))
+		return false;
+	if (llist_add(&raw_bio(bio)->dirty_node, &raw_failed_bios))
+		schedule_work(&raw_settle_work);
+	return true;
+}
+
+/* The one bio of an asynchronous request has completed: so has the request. */
+static void raw_async_one_end_io(struct bio *bio)
+{
+	struct raw_async *ra = container_of(bio, struct raw_async, rbio.bio);
+	struct raw_request *req = &ra->req;
+	ssize_t ret = req->size;
+
+	if (unlikely(bio->bi_status)) {
+		if (raw_async_one_failed(bio, req))
+			return;
+		ret = blk_status_to_errno(bio->bi_status);
+	}
+	raw_async_one_done(req, ret);
 
 	/* No request is left for raw_dirty_work to release. */
 	ra->rbio.req = NULL;
@@ -987,8 +1223,8 @@ static ssize_t raw_io_async_one(struct kiocb *iocb, struct iov_iter *iter,
 	}
 	if (!req->is_read)
 		task_io_account_write(len);
+	ra->rbio.iter = bio->bi_iter;
 	if (opf & REQ_NOWAIT) {
-		ra->rbio.iter = bio->bi_iter;
 		req->submitter = current;
 		WRITE_ONCE(iocb->private, RAW_IOCB_SUBMITTING);
 	}
@@ -1316,6 +1552,7 @@ int raw_io_init(void)
 void raw_io_exit(void)
 {
 	flush_work(&raw_again_work);
+	flush_work(&raw_settle_work);
 	flush_work(&raw_dirty_work);
 	bioset_exit(&raw_bio_set);
 }
