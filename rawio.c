@@ -60,8 +60,6 @@
 
 /* Most pages one request keeps pinned at a time: 4 MiB. */
 #define RAW_MAX_PINNED		(SZ_4M >> PAGE_SHIFT)
-/* Pages pinned per call into pin.c (the size of an on-stack array). */
-#define RAW_PIN_BATCH		32
 /* Bvecs a synchronous one-bio request keeps on the stack. */
 #define RAW_INLINE_VECS		4
 
@@ -607,45 +605,90 @@ static void raw_bio_end_io(struct bio *bio)
 		raw_bio_release(bio);
 }
 
-/* The page the bio's last segment ends in, NULL for an empty bio. */
-static struct page *raw_bio_last_page(struct bio *bio)
+/*
+ * Where raw_bio_fill() pins the pages for @bio's free bvecs: the last
+ * pointers of the bvec array itself.  A bvec is at least two pointers
+ * wide, so filling bvec k (k <= i) from page i never overwrites a page
+ * not read yet: bvec k ends at or before page i + 1's slot as long as
+ * i + 1 <= room.  No page array of its own, on the stack or allocated,
+ * and the whole room is pinned in one call.
+ */
+static struct page **raw_bio_page_room(struct bio *bio)
 {
-	struct bio_vec *bv;
+	struct bio_vec *end = bio->bi_io_vec + bio->bi_max_vecs;
 
-	if (!bio->bi_vcnt)
-		return NULL;
-	bv = &bio->bi_io_vec[bio->bi_vcnt - 1];
+	BUILD_BUG_ON(sizeof(struct bio_vec) < 2 * sizeof(struct page *));
+	return (struct page **)end - (bio->bi_max_vecs - bio->bi_vcnt);
+}
+
+/* The page @bv ends in. */
+static struct page *raw_bvec_last_page(const struct bio_vec *bv)
+{
 	return bv->bv_page + (bv->bv_offset + bv->bv_len - 1) / PAGE_SIZE;
 }
 
-/*
- * Add @len bytes at @off in @page to @bio; false if the bio is full.  When
- * the bytes merge into the last segment's final page, the bio already holds
- * a pin on that page: the second one is given back, so each page of the bio
- * (as bio_for_each_segment_all() walks them) holds exactly one pin.
- */
-static bool raw_bio_add(struct bio *bio, struct page *page, unsigned int len,
-			unsigned int off, bool pins, unsigned int *nr_pages)
+/* Whether @off in @page is where @bv ends, within its last page. */
+static bool raw_bvec_same_page(const struct bio_vec *bv, struct page *page,
+			       size_t off)
 {
-	bool same_page;
-	unsigned short vcnt = bio->bi_vcnt;
+	size_t end = bv->bv_offset + bv->bv_len;
 
-	/* The first page has nothing to merge with; the caller made room. */
-	if (!vcnt) {
-		__bio_add_page(bio, page, len, off);
-		(*nr_pages)++;
-		return true;
+	return offset_in_page(end) && off == offset_in_page(end) &&
+	       page == raw_bvec_last_page(bv);
+}
+
+/*
+ * Whether @page, from its start, is the next page of @bv's folio and @bv
+ * ends its last page.  A bvec stays within one folio, as the block layer's
+ * own O_DIRECT builds them, so that it is released folio by folio.
+ */
+static bool raw_bvec_next_page(const struct bio_vec *bv, struct page *page,
+			       size_t off)
+{
+	struct page *last = raw_bvec_last_page(bv);
+
+	return !off && !offset_in_page(bv->bv_offset + bv->bv_len) &&
+	       page == last + 1 && page_folio(page) == page_folio(last);
+}
+
+/*
+ * Append the run of @len bytes from @off in @pages[0] on to @bio, one bvec
+ * per stretch of a folio.  @bio has a free bvec for every page of the run.
+ * A page that continues the last bvec within its final page (an iovec
+ * segment ending mid-page, the next one starting there) already holds the
+ * bio's pin: its second one is given back, so each page of the bio, as
+ * bio_for_each_segment_all() walks them, holds exactly one pin.  Adds the
+ * pins the bio keeps to @nr_pages.
+ */
+static void raw_bio_add_run(struct bio *bio, struct page **pages, size_t len,
+			    size_t off, bool pins, unsigned int *nr_pages)
+{
+	struct bio_vec *bv = NULL;
+	unsigned int i, nr = DIV_ROUND_UP(off + len, PAGE_SIZE);
+
+	if (bio->bi_vcnt)
+		bv = &bio->bi_io_vec[bio->bi_vcnt - 1];
+	bio->bi_iter.bi_size += len;
+	for (i = 0; i < nr; i++) {
+		/* Read the page before a bvec may take its slot. */
+		struct page *page = pages[i];
+		unsigned int chunk = min_t(size_t, len, PAGE_SIZE - off);
+
+		if (bv && raw_bvec_same_page(bv, page, off)) {
+			if (pins)
+				raw_unpin_pages(&page, 1);
+			bv->bv_len += chunk;
+		} else if (bv && raw_bvec_next_page(bv, page, off)) {
+			bv->bv_len += chunk;
+			(*nr_pages)++;
+		} else {
+			bv = &bio->bi_io_vec[bio->bi_vcnt++];
+			bvec_set_page(bv, page, chunk, off);
+			(*nr_pages)++;
+		}
+		len -= chunk;
+		off = 0;
 	}
-	same_page = raw_bio_last_page(bio) == page;
-	if (bio_add_page(bio, page, len, off) != len)
-		return false;
-	if (same_page && bio->bi_vcnt == vcnt) {
-		if (pins)
-			raw_unpin_pages(&page, 1);
-	} else {
-		(*nr_pages)++;
-	}
-	return true;
 }
 
 /*
@@ -657,40 +700,20 @@ static bool raw_bio_add(struct bio *bio, struct page *page, unsigned int len,
 static ssize_t raw_bio_fill(struct bio *bio, struct iov_iter *iter, bool pins,
 			    unsigned int *nr_pages)
 {
-	struct page *pages[RAW_PIN_BATCH];
 	ssize_t added = 0;
 
 	*nr_pages = 0;
 	while (iov_iter_count(iter) && bio->bi_vcnt < bio->bi_max_vecs) {
-		unsigned int room = bio->bi_max_vecs - bio->bi_vcnt;
-		unsigned int nr, i;
+		struct page **pages = raw_bio_page_room(bio);
 		size_t offset;
 		ssize_t len;
 
 		len = raw_pin_iter(iter, pages, UINT_MAX - bio->bi_iter.bi_size,
-				   min_t(unsigned int, room, RAW_PIN_BATCH),
-				   &offset);
+				   bio->bi_max_vecs - bio->bi_vcnt, &offset);
 		if (len <= 0)
 			return added ? added : (len ? len : -EFAULT);
-		nr = DIV_ROUND_UP(offset + len, PAGE_SIZE);
-		for (i = 0; i < nr; i++) {
-			unsigned int chunk = min_t(size_t, len,
-						   PAGE_SIZE - offset);
-
-			if (!raw_bio_add(bio, pages[i], chunk, offset, pins,
-					 nr_pages))
-				break;
-			added += chunk;
-			len -= chunk;
-			offset = 0;
-		}
-		if (i < nr) {
-			/* The bio is full: give back what did not fit. */
-			if (pins)
-				raw_unpin_pages(pages + i, nr - i);
-			iov_iter_revert(iter, len);
-			break;
-		}
+		raw_bio_add_run(bio, pages, len, offset, pins, nr_pages);
+		added += len;
 	}
 	return added;
 }
