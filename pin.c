@@ -38,14 +38,21 @@ bool raw_bio_dirty(struct bio *bio)
 	return true;
 }
 
+/*
+ * One call per bvec: the pages of a bvec are contiguous (the engine keeps
+ * a bvec within a folio), and the range call drops a folio's pins, and
+ * dirties it where it is clean, once for all its pages in the range.
+ */
 void raw_unpin_bio(struct bio *bio, bool dirty)
 {
-	struct bvec_iter_all iter_all;
 	struct bio_vec *bv;
+	int i;
 
-	bio_for_each_segment_all(bv, bio, iter_all) {
-		if (dirty && !PageDirty(bv->bv_page))
-			set_page_dirty_lock(bv->bv_page);
-		unpin_user_page(bv->bv_page);
+	bio_for_each_bvec_all(bv, bio, i) {
+		size_t first = bv->bv_offset / PAGE_SIZE;
+		size_t last = (bv->bv_offset + bv->bv_len - 1) / PAGE_SIZE;
+
+		unpin_user_page_range_dirty_lock(bv->bv_page + first,
+						 last - first + 1, dirty);
 	}
 }

@@ -84,7 +84,8 @@ bool raw_bio_dirty(struct bio *bio);
 
 /**
  * raw_unpin_bio() - release the pins of a completed bio
- * @bio: the bio; its pages were pinned by raw_pin_iter()
+ * @bio: the bio; its pages were pinned by raw_pin_iter(), and the pages of
+ *       each bvec follow each other in the memory map (as any bvec's do)
  * @dirty: mark every page dirty first (the device wrote into them), where
  *         it is not already
  *

@@ -23,7 +23,19 @@
  * its bio's end_io alone.
  *
  * The result is the number of bytes before the first failed bio, or that
- * bio's error when it is the first one.
+ * bio's error when it is the first one.  A bio failing with a media or I/O
+ * error is held, pages pinned, until raw_find_bad() has found its first bad
+ * logical block, in process context: the result is then exactly the bytes
+ * before that block.
+ *
+ * An IOCB_NOWAIT kiocb (RWF_NOWAIT, io_uring's inline issue) sends
+ * REQ_NOWAIT bios, which the block layer fails with BLK_STS_AGAIN where
+ * they would wait (for a tag, say).  A synchronous call then returns the
+ * bytes before, or -EAGAIN.  An asynchronous one must never complete with
+ * -EAGAIN (io_uring re-issues such completions for block devices and
+ * regular files only): a first bio failing so while raw is still
+ * submitting it makes the call return -EAGAIN instead of -EIOCBQUEUED, and
+ * any other is submitted again, without REQ_NOWAIT, from raw_again_work.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,8 +60,6 @@
 
 /* Most pages one request keeps pinned at a time: 4 MiB. */
 #define RAW_MAX_PINNED		(SZ_4M >> PAGE_SHIFT)
-/* Pages pinned per call into pin.c (the size of an on-stack array). */
-#define RAW_PIN_BATCH		32
 /* Bvecs a synchronous one-bio request keeps on the stack. */
 #define RAW_INLINE_VECS		4
 
@@ -76,6 +86,7 @@ struct raw_file {
  * @iocb:     the caller's kiocb
  * @stats:    counters of the minor
  * @waiter:   synchronous requests: the task waiting, NULL once complete
+ * @submitter: asynchronous REQ_NOWAIT requests: the task submitting them
  * @host:     the bio the request lives in or beside (its first), or NULL;
  *            it is freed by the request's owner, not when it completes
  * @ref:      one per bio in flight, plus one held by the submitter
@@ -89,11 +100,14 @@ struct raw_file {
  * @err_pos:  device offset of the first failed byte, LLONG_MAX if none;
  *            for one-bio asynchronous requests, the bytes asked for
  * @error:    errno of the failure at @err_pos
+ * @failed:   bios that failed with an error raw_find_bad() looks into
+ * @fail_node: on raw_failed_reqs while raw_settle_work settles it
  */
 struct raw_request {
 	struct kiocb *iocb;
 	struct raw_stats __percpu *stats;
 	struct task_struct *waiter;
+	struct task_struct *submitter;
 	struct bio *host;
 	atomic_t ref;
 	atomic_t pinned;
@@ -105,6 +119,8 @@ struct raw_request {
 	spinlock_t lock;	/* protects err_pos and error */
 	loff_t err_pos;
 	int error;
+	struct llist_head failed;
+	struct llist_node fail_node;
 };
 
 /*
@@ -112,7 +128,10 @@ struct raw_request {
  * @req:   the request it belongs to
  * @pos:   device offset of its first byte
  * @nr_pages: pages it holds, charged to @req->pinned
- * @dirty_node: on raw_dirty_bios while waiting to be dirtied and released
+ * @dirty_node: on raw_dirty_bios while waiting to be dirtied and released,
+ *         on raw_again_bios while waiting to be submitted again, on its
+ *         request's failed list or on raw_failed_bios once it failed
+ * @iter:  the bio's iterator as submitted
  * @bio:   the bio itself, last: the rest is the bio_set's front pad
  */
 struct raw_bio {
@@ -120,6 +139,7 @@ struct raw_bio {
 	loff_t pos;
 	unsigned int nr_pages;
 	struct llist_node dirty_node;
+	struct bvec_iter iter;
 	struct bio bio;
 };
 
@@ -150,6 +170,33 @@ MODULE_PARM_DESC(sync_poll,
 static LLIST_HEAD(raw_dirty_bios);
 static void raw_dirty_workfn(struct work_struct *work);
 static DECLARE_WORK(raw_dirty_work, raw_dirty_workfn);
+
+/*
+ * REQ_NOWAIT bios of asynchronous requests that would have blocked after
+ * their submission wait here for raw_again_work, which submits them again
+ * without REQ_NOWAIT.
+ */
+static LLIST_HEAD(raw_again_bios);
+static void raw_again_workfn(struct work_struct *work);
+static DECLARE_WORK(raw_again_work, raw_again_workfn);
+
+/*
+ * iocb->private of an asynchronous REQ_NOWAIT request while raw submits its
+ * first bio, and once that bio would have blocked there: see
+ * raw_bio_would_block().  Neither is left there when the call returns.
+ */
+#define RAW_IOCB_SUBMITTING	((void *)1)
+#define RAW_IOCB_AGAIN		((void *)2)
+
+/*
+ * Asynchronous requests, and failed bios of one-bio ones, whose result
+ * waits for raw_find_bad(): raw_settle_work settles them in process
+ * context.
+ */
+static LLIST_HEAD(raw_failed_reqs);
+static LLIST_HEAD(raw_failed_bios);
+static void raw_settle_workfn(struct work_struct *work);
+static DECLARE_WORK(raw_settle_work, raw_settle_workfn);
 
 static struct raw_bio *raw_bio(struct bio *bio)
 {
@@ -203,9 +250,13 @@ static inline void raw_account(struct raw_stats __percpu *stats,
 		this_cpu_inc(stats->errors);
 }
 
+/* A call that would have blocked did no I/O: neither it nor its EAGAIN counts. */
 static void raw_req_account(struct raw_request *req, ssize_t ret)
 {
-	raw_account(req->stats, req->is_read, ret, req->err_pos != LLONG_MAX);
+	if (ret == -EAGAIN)
+		return;
+	raw_account(req->stats, req->is_read, ret,
+		    req->err_pos != LLONG_MAX && req->error != -EAGAIN);
 }
 
 /*
@@ -251,12 +302,26 @@ static void raw_io_wait(void)
 	io_schedule_timeout(RAW_IO_WAIT_SLICE);
 }
 
+/* An asynchronous request is over: complete its call, free it. */
+static void raw_req_end_async(struct raw_request *req)
+{
+	struct kiocb *iocb = req->iocb;
+	ssize_t ret;
+
+	ret = raw_req_result(req);
+	raw_req_account(req, ret);
+	WRITE_ONCE(iocb->private, NULL);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	iocb->ki_complete(iocb, ret);
+	/* @req lives in its host bio's front pad: this frees it. */
+	bio_put(req->host);
+}
+
 /* The last reference is gone: every bio has completed and been released. */
 static void raw_req_complete(struct raw_request *req)
 {
-	struct kiocb *iocb = req->iocb;
 	struct task_struct *waiter = req->waiter;
-	ssize_t ret;
 
 	if (waiter) {
 		/*
@@ -269,20 +334,31 @@ static void raw_req_complete(struct raw_request *req)
 		return;
 	}
 
-	ret = raw_req_result(req);
-	raw_req_account(req, ret);
-	WRITE_ONCE(iocb->private, NULL);
-	if (ret > 0)
-		iocb->ki_pos += ret;
-	iocb->ki_complete(iocb, ret);
-	/* @req lives in its host bio's front pad: this frees it. */
-	bio_put(req->host);
+	/* Failed bios to look into: not from here, maybe an interrupt. */
+	if (unlikely(!llist_empty(&req->failed))) {
+		if (llist_add(&req->fail_node, &raw_failed_reqs))
+			schedule_work(&raw_settle_work);
+		return;
+	}
+	raw_req_end_async(req);
 }
 
 static void raw_req_put(struct raw_request *req)
 {
 	if (atomic_dec_and_test(&req->ref))
 		raw_req_complete(req);
+}
+
+/*
+ * A bio of @req is done with: uncharge its pages and wake a throttled
+ * submitter before the caller drops the bio's reference, until when
+ * neither @req nor the waiting task can go away.
+ */
+static void raw_req_uncharge(struct raw_request *req, struct raw_bio *rbio)
+{
+	if (atomic_sub_return(rbio->nr_pages, &req->pinned) < RAW_MAX_PINNED &&
+	    READ_ONCE(req->throttled))
+		wake_up_process(req->waiter);
 }
 
 /* A bio's pages are released: account it and drop its request reference. */
@@ -293,15 +369,26 @@ static void raw_bio_release(struct bio *bio)
 
 	if (bio->bi_status)
 		raw_req_fail(req, rbio->pos, blk_status_to_errno(bio->bi_status));
-	/*
-	 * Wake a throttled submitter before dropping the reference: until
-	 * then neither @req nor the waiting task can go away.
-	 */
-	if (atomic_sub_return(rbio->nr_pages, &req->pinned) < RAW_MAX_PINNED &&
-	    READ_ONCE(req->throttled))
-		wake_up_process(req->waiter);
+	raw_req_uncharge(req, rbio);
 	if (bio != req->host)
 		bio_put(bio);
+	raw_req_put(req);
+}
+
+/*
+ * A bio of @req failed with an error raw_find_bad() looks into: record the
+ * failure and keep the bio, pins and all, on the request's failed list for
+ * raw_req_settle().  Its pages are uncharged all the same: the submitter
+ * stops at a failure, so no more than what was in flight stays pinned.
+ */
+static void raw_bio_hold(struct bio *bio)
+{
+	struct raw_bio *rbio = raw_bio(bio);
+	struct raw_request *req = rbio->req;
+
+	raw_req_fail(req, rbio->pos, blk_status_to_errno(bio->bi_status));
+	llist_add(&rbio->dirty_node, &req->failed);
+	raw_req_uncharge(req, rbio);
 	raw_req_put(req);
 }
 
@@ -340,51 +427,268 @@ static bool raw_bio_unpin_done(struct bio *bio, const struct raw_request *req)
 	return true;
 }
 
-static void raw_bio_end_io(struct bio *bio)
+/*
+ * A REQ_NOWAIT bio of asynchronous request @req failed with BLK_STS_AGAIN:
+ * it would have blocked.  If it is the request's @first bio and its
+ * submitter is still in submit_bio() for it (this very task, the kiocb
+ * marked so), the mark tells the submitter, which frees the bio and makes
+ * the call return -EAGAIN.  Any other such bio is left to raw_again_work.
+ * Returns false for a bio without REQ_NOWAIT: its failure is an error.
+ */
+static noinline bool raw_bio_would_block(struct bio *bio,
+					 struct raw_request *req, bool first)
 {
-	if (raw_bio_unpin_done(bio, raw_bio(bio)->req))
-		raw_bio_release(bio);
-}
+	struct kiocb *iocb = req->iocb;
 
-/* The page the bio's last segment ends in, NULL for an empty bio. */
-static struct page *raw_bio_last_page(struct bio *bio)
-{
-	struct bio_vec *bv;
-
-	if (!bio->bi_vcnt)
-		return NULL;
-	bv = &bio->bi_io_vec[bio->bi_vcnt - 1];
-	return bv->bv_page + (bv->bv_offset + bv->bv_len - 1) / PAGE_SIZE;
+	if (!(bio->bi_opf & REQ_NOWAIT))
+		return false;
+	if (first && in_task() && req->submitter == current &&
+	    READ_ONCE(iocb->private) == RAW_IOCB_SUBMITTING) {
+		WRITE_ONCE(iocb->private, RAW_IOCB_AGAIN);
+		return true;
+	}
+	raw_bio(bio)->req = req;
+	if (llist_add(&raw_bio(bio)->dirty_node, &raw_again_bios))
+		schedule_work(&raw_again_work);
+	return true;
 }
 
 /*
- * Add @len bytes at @off in @page to @bio; false if the bio is full.  When
- * the bytes merge into the last segment's final page, the bio already holds
- * a pin on that page: the second one is given back, so each page of the bio
- * (as bio_for_each_segment_all() walks them) holds exactly one pin.
+ * Submit again, without REQ_NOWAIT and so from process context, a bio that
+ * would have blocked: reset, as a bio the block layer completed must be,
+ * to its pages and its iterator as first submitted, on the raw file's
+ * device (a stacking driver may have remapped it).
  */
-static bool raw_bio_add(struct bio *bio, struct page *page, unsigned int len,
-			unsigned int off, bool pins, unsigned int *nr_pages)
+static void raw_bio_resubmit(struct raw_bio *rbio)
 {
-	bool same_page;
+	struct bio *bio = &rbio->bio;
+	struct block_device *bdev = raw_file_bdev(rbio->req->iocb->ki_filp);
 	unsigned short vcnt = bio->bi_vcnt;
+	bool borrowed = bio_flagged(bio, BIO_CLONED);
+	bio_end_io_t *end_io = bio->bi_end_io;
+	unsigned short ioprio = bio->bi_ioprio;
 
-	/* The first page has nothing to merge with; the caller made room. */
-	if (!vcnt) {
-		__bio_add_page(bio, page, len, off);
-		(*nr_pages)++;
-		return true;
+	bio_reset(bio, bdev, bio->bi_opf & ~REQ_NOWAIT);
+	bio->bi_vcnt = vcnt;
+	bio->bi_iter = rbio->iter;
+	bio->bi_end_io = end_io;
+	bio->bi_ioprio = ioprio;
+	if (borrowed)
+		bio_set_flag(bio, BIO_CLONED);
+	submit_bio(bio);
+}
+
+static void raw_again_workfn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&raw_again_bios);
+	struct raw_bio *rbio, *next;
+
+	llist_for_each_entry_safe(rbio, next, list, dirty_node)
+		raw_bio_resubmit(rbio);
+}
+
+/*
+ * @bio, submitted to @bdev with iterator @start, failed with a media or
+ * I/O error: find its first bad logical block.  The part not yet known
+ * good is halved and its first half read or written again, synchronously,
+ * from the same pages, until one block is left: log2(blocks) I/Os at most,
+ * each at most half the one before, all in process context after an error
+ * only.  Every byte before the bad block has then been transferred by one
+ * of them.  Returns those bytes; *@error is set to the errno of the last
+ * retry that failed, if one did.
+ */
+static unsigned int raw_find_bad(struct bio *bio, struct bvec_iter start,
+				 struct block_device *bdev, int *error)
+{
+	unsigned int lbs = bdev_logical_block_size(bdev);
+	blk_opf_t opf = bio->bi_opf &
+			~(REQ_NOWAIT | REQ_POLLED | REQ_ALLOC_CACHE);
+	unsigned int good = 0, bad = start.bi_size;
+
+	while (bad - good > lbs) {
+		unsigned int mid = good + round_down((bad - good) / 2, lbs);
+		struct bio probe;
+		int ret;
+
+		bio_init(&probe, bdev, bio->bi_io_vec, bio->bi_vcnt, opf);
+		bio_set_flag(&probe, BIO_CLONED);
+		probe.bi_iter = start;
+		probe.bi_ioprio = bio->bi_ioprio;
+		bio_advance(&probe, good);
+		probe.bi_iter.bi_size = mid - good;
+		ret = submit_bio_wait(&probe);
+		bio_uninit(&probe);
+		if (ret) {
+			bad = mid;
+			*error = ret;
+		} else {
+			good = mid;
+		}
 	}
-	same_page = raw_bio_last_page(bio) == page;
-	if (bio_add_page(bio, page, len, off) != len)
+	return good;
+}
+
+/*
+ * Settle request @req whose failed bios were held: find the first bad
+ * block of the lowest, if the request's first failure is there, then
+ * release them all.
+ *
+ * Context: process context, sleeps; every bio of @req has completed.
+ */
+static void raw_req_settle(struct raw_request *req)
+{
+	struct llist_node *list = llist_del_all(&req->failed);
+	struct raw_bio *rbio, *next, *low = NULL;
+
+	llist_for_each_entry(rbio, list, dirty_node) {
+		if (!low || rbio->pos < low->pos)
+			low = rbio;
+	}
+	if (low && low->pos == req->err_pos)
+		req->err_pos += raw_find_bad(&low->bio, low->iter,
+					     raw_file_bdev(req->iocb->ki_filp),
+					     &req->error);
+	llist_for_each_entry_safe(rbio, next, list, dirty_node) {
+		if (req->pins)
+			raw_unpin_bio(&rbio->bio, req->is_read);
+		if (&rbio->bio != req->host)
+			bio_put(&rbio->bio);
+	}
+}
+
+static void raw_async_one_settle(struct raw_bio *rbio);
+
+static void raw_settle_workfn(struct work_struct *work)
+{
+	struct llist_node *reqs = llist_del_all(&raw_failed_reqs);
+	struct llist_node *bios = llist_del_all(&raw_failed_bios);
+	struct raw_request *req, *rnext;
+	struct raw_bio *rbio, *bnext;
+
+	llist_for_each_entry_safe(req, rnext, reqs, fail_node) {
+		raw_req_settle(req);
+		raw_req_end_async(req);
+	}
+	llist_for_each_entry_safe(rbio, bnext, bios, dirty_node)
+		raw_async_one_settle(rbio);
+}
+
+/* Media and device errors, whose first bad block raw_find_bad() finds. */
+static bool raw_status_probed(blk_status_t status)
+{
+	return status == BLK_STS_IOERR || status == BLK_STS_MEDIUM ||
+	       status == BLK_STS_PROTECTION;
+}
+
+/*
+ * A bio of a request of several failed: take it over if it would have
+ * blocked (asynchronous requests) or if raw_find_bad() is to look into it.
+ */
+static noinline bool raw_bio_failed(struct bio *bio, struct raw_request *req)
+{
+	if (bio->bi_status == BLK_STS_AGAIN)
+		return !req->waiter &&
+		       raw_bio_would_block(bio, req, bio == req->host);
+	if (!raw_status_probed(bio->bi_status))
 		return false;
-	if (same_page && bio->bi_vcnt == vcnt) {
-		if (pins)
-			raw_unpin_pages(&page, 1);
-	} else {
-		(*nr_pages)++;
-	}
+	raw_bio_hold(bio);
 	return true;
+}
+
+static void raw_bio_end_io(struct bio *bio)
+{
+	struct raw_request *req = raw_bio(bio)->req;
+
+	if (unlikely(bio->bi_status) && raw_bio_failed(bio, req))
+		return;
+	if (raw_bio_unpin_done(bio, req))
+		raw_bio_release(bio);
+}
+
+/*
+ * Where raw_bio_fill() pins the pages for @bio's free bvecs: the last
+ * pointers of the bvec array itself.  A bvec is at least two pointers
+ * wide, so filling bvec k (k <= i) from page i never overwrites a page
+ * not read yet: bvec k ends at or before page i + 1's slot as long as
+ * i + 1 <= room.  No page array of its own, on the stack or allocated,
+ * and the whole room is pinned in one call.
+ */
+static struct page **raw_bio_page_room(struct bio *bio)
+{
+	struct bio_vec *end = bio->bi_io_vec + bio->bi_max_vecs;
+
+	BUILD_BUG_ON(sizeof(struct bio_vec) < 2 * sizeof(struct page *));
+	return (struct page **)end - (bio->bi_max_vecs - bio->bi_vcnt);
+}
+
+/* The page @bv ends in. */
+static struct page *raw_bvec_last_page(const struct bio_vec *bv)
+{
+	return bv->bv_page + (bv->bv_offset + bv->bv_len - 1) / PAGE_SIZE;
+}
+
+/* Whether @off in @page is where @bv ends, within its last page. */
+static bool raw_bvec_same_page(const struct bio_vec *bv, struct page *page,
+			       size_t off)
+{
+	size_t end = bv->bv_offset + bv->bv_len;
+
+	return offset_in_page(end) && off == offset_in_page(end) &&
+	       page == raw_bvec_last_page(bv);
+}
+
+/*
+ * Whether @page, from its start, is the next page of @bv's folio and @bv
+ * ends its last page.  A bvec stays within one folio, as the block layer's
+ * own O_DIRECT builds them, so that it is released folio by folio.
+ */
+static bool raw_bvec_next_page(const struct bio_vec *bv, struct page *page,
+			       size_t off)
+{
+	struct page *last = raw_bvec_last_page(bv);
+
+	return !off && !offset_in_page(bv->bv_offset + bv->bv_len) &&
+	       page == last + 1 && page_folio(page) == page_folio(last);
+}
+
+/*
+ * Append the run of @len bytes from @off in @pages[0] on to @bio, one bvec
+ * per stretch of a folio.  @bio has a free bvec for every page of the run.
+ * A page that continues the last bvec within its final page (an iovec
+ * segment ending mid-page, the next one starting there) already holds the
+ * bio's pin: its second one is given back, so each page of the bio, as
+ * bio_for_each_segment_all() walks them, holds exactly one pin.  Adds the
+ * pins the bio keeps to @nr_pages.
+ */
+static void raw_bio_add_run(struct bio *bio, struct page **pages, size_t len,
+			    size_t off, bool pins, unsigned int *nr_pages)
+{
+	struct bio_vec *bv = NULL;
+	unsigned int i, nr = DIV_ROUND_UP(off + len, PAGE_SIZE);
+
+	if (bio->bi_vcnt)
+		bv = &bio->bi_io_vec[bio->bi_vcnt - 1];
+	bio->bi_iter.bi_size += len;
+	for (i = 0; i < nr; i++) {
+		/* Read the page before a bvec may take its slot. */
+		struct page *page = pages[i];
+		unsigned int chunk = min_t(size_t, len, PAGE_SIZE - off);
+
+		if (bv && raw_bvec_same_page(bv, page, off)) {
+			if (pins)
+				raw_unpin_pages(&page, 1);
+			bv->bv_len += chunk;
+		} else if (bv && raw_bvec_next_page(bv, page, off)) {
+			bv->bv_len += chunk;
+			(*nr_pages)++;
+		} else {
+			bv = &bio->bi_io_vec[bio->bi_vcnt++];
+			bvec_set_page(bv, page, chunk, off);
+			(*nr_pages)++;
+		}
+		len -= chunk;
+		off = 0;
+	}
 }
 
 /*
@@ -396,40 +700,20 @@ static bool raw_bio_add(struct bio *bio, struct page *page, unsigned int len,
 static ssize_t raw_bio_fill(struct bio *bio, struct iov_iter *iter, bool pins,
 			    unsigned int *nr_pages)
 {
-	struct page *pages[RAW_PIN_BATCH];
 	ssize_t added = 0;
 
 	*nr_pages = 0;
 	while (iov_iter_count(iter) && bio->bi_vcnt < bio->bi_max_vecs) {
-		unsigned int room = bio->bi_max_vecs - bio->bi_vcnt;
-		unsigned int nr, i;
+		struct page **pages = raw_bio_page_room(bio);
 		size_t offset;
 		ssize_t len;
 
 		len = raw_pin_iter(iter, pages, UINT_MAX - bio->bi_iter.bi_size,
-				   min_t(unsigned int, room, RAW_PIN_BATCH),
-				   &offset);
+				   bio->bi_max_vecs - bio->bi_vcnt, &offset);
 		if (len <= 0)
 			return added ? added : (len ? len : -EFAULT);
-		nr = DIV_ROUND_UP(offset + len, PAGE_SIZE);
-		for (i = 0; i < nr; i++) {
-			unsigned int chunk = min_t(size_t, len,
-						   PAGE_SIZE - offset);
-
-			if (!raw_bio_add(bio, pages[i], chunk, offset, pins,
-					 nr_pages))
-				break;
-			added += chunk;
-			len -= chunk;
-			offset = 0;
-		}
-		if (i < nr) {
-			/* The bio is full: give back what did not fit. */
-			if (pins)
-				raw_unpin_pages(pages + i, nr - i);
-			iov_iter_revert(iter, len);
-			break;
-		}
+		raw_bio_add_run(bio, pages, len, offset, pins, nr_pages);
+		added += len;
 	}
 	return added;
 }
@@ -487,6 +771,8 @@ static blk_opf_t raw_bio_opf(struct kiocb *iocb, struct block_device *bdev,
 		if (iocb_is_dsync(iocb))
 			opf |= REQ_FUA;
 	}
+	if ((iocb->ki_flags & IOCB_NOWAIT) && bdev_nowait(bdev))
+		opf |= REQ_NOWAIT;
 	if (unlikely(iocb->ki_flags & IOCB_HIPRI) && one &&
 	    (!sync || READ_ONCE(raw_sync_poll)) && raw_bdev_can_poll(bdev))
 		opf |= REQ_POLLED;
@@ -515,7 +801,9 @@ static void raw_req_throttle(struct raw_request *req, unsigned int nr)
 /*
  * Build and submit the bios of @req from user memory in @iter, with @opf,
  * the first one in @req->host if there is one.  Returns the number of bios
- * submitted; a failure to pin is recorded in @req at its offset.
+ * submitted; a failure to pin is recorded in @req at its offset.  It stops
+ * at a failure, and after a first bio that would have blocked (the kiocb
+ * says so, see raw_bio_would_block()).
  */
 static unsigned int raw_req_submit(struct raw_request *req,
 				   struct block_device *bdev,
@@ -532,6 +820,9 @@ static unsigned int raw_req_submit(struct raw_request *req,
 		struct raw_bio *rbio;
 		ssize_t len;
 
+		/* Nothing after a failure counts: stop there. */
+		if (unlikely(READ_ONCE(req->err_pos) != LLONG_MAX))
+			break;
 		if (!bio) {
 			unsigned int nr_vecs = min(raw_iter_nr_vecs(iter),
 						   BIO_MAX_VECS);
@@ -574,7 +865,14 @@ static unsigned int raw_req_submit(struct raw_request *req,
 		req->size += len;
 		pos += len;
 		nr_bios++;
+		rbio->iter = bio->bi_iter;
 		submit_bio(bio);
+		if ((opf & REQ_NOWAIT) && bio == req->host) {
+			/* See raw_bio_would_block(). */
+			if (READ_ONCE(iocb->private) == RAW_IOCB_AGAIN)
+				break;
+			WRITE_ONCE(iocb->private, NULL);
+		}
 		bio = NULL;
 	}
 	blk_finish_plug(&plug);
@@ -587,6 +885,7 @@ static void raw_req_init(struct raw_request *req, struct kiocb *iocb,
 	req->iocb = iocb;
 	req->stats = rf->stats;
 	req->waiter = NULL;
+	req->submitter = current;
 	req->host = NULL;
 	atomic_set(&req->ref, 1);
 	atomic_set(&req->pinned, 0);
@@ -598,6 +897,7 @@ static void raw_req_init(struct raw_request *req, struct kiocb *iocb,
 	spin_lock_init(&req->lock);
 	req->err_pos = LLONG_MAX;
 	req->error = 0;
+	init_llist_head(&req->failed);
 }
 
 /* Wait for the last bio of a synchronous request. */
@@ -628,12 +928,29 @@ static ssize_t raw_io_sync(struct kiocb *iocb, struct iov_iter *iter,
 	raw_req_submit(&req, bdev, iter, opf);
 	raw_req_put(&req);
 	raw_req_wait(&req);
+	if (unlikely(!llist_empty(&req.failed)))
+		raw_req_settle(&req);
 
 	ret = raw_req_result(&req);
 	raw_req_account(&req, ret);
 	if (ret > 0)
 		iocb->ki_pos += ret;
 	return ret;
+}
+
+/*
+ * The first bio of an asynchronous request would have blocked in its
+ * submission, and nothing else went out: free it, the request with it,
+ * and return -EAGAIN for io_uring to try again from its worker.
+ */
+static ssize_t raw_async_again(struct kiocb *iocb, struct bio *bio,
+			       bool pins)
+{
+	WRITE_ONCE(iocb->private, NULL);
+	if (pins)
+		raw_unpin_bio(bio, false);
+	bio_put(bio);
+	return -EAGAIN;
 }
 
 /* Submit @iocb, more than one bio, and return -EIOCBQUEUED. */
@@ -653,7 +970,11 @@ static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
 	req = &ra->req;
 	raw_req_init(req, iocb, iter, rf);
 	req->host = bio;
+	if (opf & REQ_NOWAIT)
+		WRITE_ONCE(iocb->private, RAW_IOCB_SUBMITTING);
 	if (raw_req_submit(req, bdev, iter, opf)) {
+		if (unlikely(READ_ONCE(iocb->private) == RAW_IOCB_AGAIN))
+			return raw_async_again(iocb, bio, req->pins);
 		raw_req_put(req);
 		return -EIOCBQUEUED;
 	}
@@ -732,6 +1053,34 @@ static void raw_sync_end_io(struct bio *bio)
 }
 
 /*
+ * The one bio of a synchronous request, @len bytes at @pos taken from
+ * @iter, failed: the call's result.  For a media or I/O error, the bytes
+ * before the first bad block (raw_find_bad(), from the iterator the bio had:
+ * borrowed bvecs take it again from @iter), else the errno.
+ */
+static noinline ssize_t raw_sync_one_failed(struct bio *bio,
+					    struct iov_iter *iter,
+					    struct block_device *bdev,
+					    loff_t pos, size_t len)
+{
+	struct bvec_iter start = { .bi_size = len };
+	int error = blk_status_to_errno(bio->bi_status);
+	unsigned int good;
+
+	if (!raw_status_probed(bio->bi_status))
+		return error;
+	if (bio_flagged(bio, BIO_CLONED)) {
+		iov_iter_revert(iter, len);
+		raw_bio_borrow_bvec(bio, iter);
+		iov_iter_advance(iter, len);
+		start = bio->bi_iter;
+	}
+	start.bi_sector = pos >> SECTOR_SHIFT;
+	good = raw_find_bad(bio, start, bdev, &error);
+	return good ? (ssize_t)good : error;
+}
+
+/*
  * Serve @iocb, one bio of @nr_vecs bvecs, while the caller waits: the bio
  * lives on the stack (its bvecs too when they are few), and the pages are
  * released after the wait, dirtied there in process context for a read.
@@ -788,18 +1137,70 @@ static ssize_t raw_io_sync_one(struct kiocb *iocb, struct iov_iter *iter,
 		}
 	}
 	__set_current_state(TASK_RUNNING);
+	if (unlikely(bio.bi_status))
+		ret = raw_sync_one_failed(&bio, iter, rf->rb.bdev, iocb->ki_pos,
+					  ret);
 	if (pins)
 		raw_unpin_bio(&bio, is_read);
-	if (unlikely(bio.bi_status))
-		ret = blk_status_to_errno(bio.bi_status);
 out:
 	bio_uninit(&bio);
 	if (vecs != inline_vecs)
 		kfree(vecs);
-	raw_account(rf->stats, is_read, ret, ret != count);
+	/* A call that would have blocked did no I/O. */
+	if (ret != -EAGAIN)
+		raw_account(rf->stats, is_read, ret, ret != count);
 	if (ret > 0)
 		iocb->ki_pos += ret;
 	return ret;
+}
+
+/* Complete the call of the one-bio asynchronous request @req with @ret. */
+static void raw_async_one_done(struct raw_request *req, ssize_t ret)
+{
+	struct kiocb *iocb = req->iocb;
+
+	raw_account(req->stats, req->is_read, ret, ret != req->err_pos);
+	WRITE_ONCE(iocb->private, NULL);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+	iocb->ki_complete(iocb, ret);
+}
+
+/*
+ * The failed bio of a one-bio asynchronous request, in raw_settle_work:
+ * find its first bad block, complete the call, release the bio.
+ */
+static void raw_async_one_settle(struct raw_bio *rbio)
+{
+	struct raw_async *ra = container_of(rbio, struct raw_async, rbio);
+	struct raw_request *req = &ra->req;
+	struct bio *bio = &rbio->bio;
+	int error = blk_status_to_errno(bio->bi_status);
+	unsigned int good;
+
+	good = raw_find_bad(bio, rbio->iter, raw_file_bdev(req->iocb->ki_filp),
+			    &error);
+	raw_async_one_done(req, good ? (ssize_t)good : error);
+	if (req->pins)
+		raw_unpin_bio(bio, req->is_read);
+	bio_put(bio);
+}
+
+/*
+ * The one bio of an asynchronous request failed: take it over if it would
+ * have blocked, or leave it to raw_settle_work if raw_find_bad() is to
+ * look into it.
+ */
+static noinline bool raw_async_one_failed(struct bio *bio,
+					  struct raw_request *req)
+{
+	if (bio->bi_status == BLK_STS_AGAIN)
+		return raw_bio_would_block(bio, req, true);
+	if (!raw_status_probed(bio->bi_status))
+		return false;
+	if (llist_add(&raw_bio(bio)->dirty_node, &raw_failed_bios))
+		schedule_work(&raw_settle_work);
+	return true;
 }
 
 /* The one bio of an asynchronous request has completed: so has the request. */
@@ -807,16 +1208,14 @@ static void raw_async_one_end_io(struct bio *bio)
 {
 	struct raw_async *ra = container_of(bio, struct raw_async, rbio.bio);
 	struct raw_request *req = &ra->req;
-	struct kiocb *iocb = req->iocb;
 	ssize_t ret = req->size;
 
-	if (unlikely(bio->bi_status))
+	if (unlikely(bio->bi_status)) {
+		if (raw_async_one_failed(bio, req))
+			return;
 		ret = blk_status_to_errno(bio->bi_status);
-	raw_account(req->stats, req->is_read, ret, ret != req->err_pos);
-	WRITE_ONCE(iocb->private, NULL);
-	if (ret > 0)
-		iocb->ki_pos += ret;
-	iocb->ki_complete(iocb, ret);
+	}
+	raw_async_one_done(req, ret);
 
 	/* No request is left for raw_dirty_work to release. */
 	ra->rbio.req = NULL;
@@ -867,7 +1266,18 @@ static ssize_t raw_io_async_one(struct kiocb *iocb, struct iov_iter *iter,
 	}
 	if (!req->is_read)
 		task_io_account_write(len);
+	ra->rbio.iter = bio->bi_iter;
+	if (opf & REQ_NOWAIT) {
+		req->submitter = current;
+		WRITE_ONCE(iocb->private, RAW_IOCB_SUBMITTING);
+	}
 	raw_submit_one(bio);
+	if (opf & REQ_NOWAIT) {
+		/* See raw_bio_would_block(). */
+		if (unlikely(READ_ONCE(iocb->private) == RAW_IOCB_AGAIN))
+			return raw_async_again(iocb, bio, req->pins);
+		WRITE_ONCE(iocb->private, NULL);
+	}
 	if (opf & REQ_POLLED)
 		WRITE_ONCE(iocb->private, bio);
 	return -EIOCBQUEUED;
@@ -1005,7 +1415,14 @@ static int raw_open(struct inode *inode, struct file *file)
 	 * (io_uring polls only those) whether or not the caller asked.
 	 */
 	file->f_flags |= O_DIRECT;
-	file->f_mode |= FMODE_CAN_ODIRECT | FMODE_NOWAIT;
+	file->f_mode |= FMODE_CAN_ODIRECT;
+	/*
+	 * As a block device's file: RWF_NOWAIT and io_uring's inline issue
+	 * where the queue can fail a bio instead of waiting (the DAX path
+	 * never waits for a device).
+	 */
+	if (rf->has_dax || bdev_nowait(rf->rb.bdev))
+		file->f_mode |= FMODE_NOWAIT;
 	return 0;
 }
 
@@ -1177,6 +1594,8 @@ int raw_io_init(void)
 
 void raw_io_exit(void)
 {
+	flush_work(&raw_again_work);
+	flush_work(&raw_settle_work);
 	flush_work(&raw_dirty_work);
 	bioset_exit(&raw_bio_set);
 }

@@ -3,8 +3,9 @@
 #
 # Media errors under rawN (tests/fault_media.c): null_blk's configfs
 # badblocks (reads and writes fail with EIO) and scsi_debug's medium errors
-# (reads fail with BLK_STS_MEDIUM, ENODATA).  Merging is turned off on both
-# queues so that a bad sector fails only the bio that holds it.
+# (reads fail with BLK_STS_MEDIUM, ENODATA), on 512-byte and 4 KiB blocks:
+# every call returns exactly the bytes before the bad range.  Merging is
+# turned off on the queues so that raw's bios reach the device as built.
 # shellcheck source=tests/lib/guest.sh
 . "$(dirname "$0")/../lib/guest.sh"
 
@@ -16,6 +17,10 @@ dev=$(nullb_create bad 32) || t_fatal "create null_blk bad"
 echo 2 >"/sys/block/${dev#/dev/}/queue/nomerges" || t_fatal "nomerges"
 t_prog fault_media "$dev" $bad $nbad "$(nullb_dir bad)/badblocks"
 nullb_remove bad
+dev=$(nullb_create bad4k 32 blocksize=4096) || t_fatal "create null_blk bad4k"
+echo 2 >"/sys/block/${dev#/dev/}/queue/nomerges" || t_fatal "nomerges"
+t_prog fault_media "$dev" $bad $nbad "$(nullb_dir bad4k)/badblocks"
+nullb_remove bad4k
 
 trap 't_cleanup; rmmod scsi_debug 2>/dev/null' EXIT
 if modprobe scsi_debug opts=2 medium_error_start=$bad \
