@@ -313,6 +313,21 @@ static inline bool raw_dax_access_poisoned(long ret)
 #error "raw: no known class devnode callback: tried const and plain struct device"
 #endif
 
+/*
+ * MODULE_IMPORT_NS() took the namespace as an identifier, which it
+ * stringified, and from 6.13 takes a string literal.  The string form
+ * compiles on the older kernels too (naming a namespace with quotes in
+ * it), so the identifier form goes first where it exists.  Only the KUnit
+ * tests (tests/kunit/) import one.
+ */
+#if defined(RAW_HAVE_MODULE_NS_IDENT)
+#define RAW_IMPORT_NS(ns) MODULE_IMPORT_NS(ns)
+#elif defined(RAW_HAVE_MODULE_NS_STRING)
+#define RAW_IMPORT_NS(ns) MODULE_IMPORT_NS(#ns)
+#else
+#error "raw: no known MODULE_IMPORT_NS(): tried an identifier and a string"
+#endif
+
 /**
  * raw_iter_extract_pages() - take the next run of pages behind an iterator
  * @iter: the iterator, advanced past what was taken

@@ -473,4 +473,4 @@ static struct kunit_suite raw_bind_suite = {
 
 kunit_test_suite(raw_bind_suite);
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+RAW_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

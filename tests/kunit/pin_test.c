@@ -170,6 +170,25 @@ static void raw_pin_kernel_test(struct kunit *test)
 }
 
 /*
+ * A bio of NPAGES bvecs for the test alone, freed with the test.  Its
+ * bvecs are an array of their own: where a bio keeps its inline ones
+ * changed in 7.x (bi_inline_vecs became bio_inline_vecs()), and the test
+ * needs neither.
+ */
+static struct bio *test_bio_alloc(struct kunit *test)
+{
+	struct bio_vec *bvecs;
+	struct bio *bio;
+
+	bio = kunit_kzalloc(test, sizeof(*bio), GFP_KERNEL);
+	bvecs = kunit_kcalloc(test, NPAGES, sizeof(*bvecs), GFP_KERNEL);
+	if (!bio || !bvecs)
+		return NULL;
+	bio_init(bio, NULL, bvecs, NPAGES, REQ_OP_READ);
+	return bio;
+}
+
+/*
  * A read bio: raw_bio_set_dirty() dirties every page, raw_unpin_bio()
  * releases every pin it was built from.
  */
@@ -186,18 +205,16 @@ static void raw_unpin_bio_test(struct kunit *test)
 	iov_iter_ubuf(&iter, ITER_DEST, ctx->ubuf, NPAGES * PAGE_SIZE);
 	got = raw_pin_iter(&iter, pages, NPAGES * PAGE_SIZE, NPAGES, &off);
 	KUNIT_ASSERT_EQ(test, got, (ssize_t)(NPAGES * PAGE_SIZE));
-	bio = bio_kmalloc(NPAGES, GFP_KERNEL);
+	bio = test_bio_alloc(test);
 	if (!bio)
 		raw_unpin_pages(pages, NPAGES);
 	KUNIT_ASSERT_NOT_NULL(test, bio);
-	bio_init(bio, NULL, bio->bi_inline_vecs, NPAGES, REQ_OP_READ);
 	for (i = 0; i < NPAGES; i++)
 		__bio_add_page(bio, pages[i], PAGE_SIZE, 0);
 	raw_bio_set_dirty(bio);
 	KUNIT_EXPECT_TRUE(test, raw_bio_dirty(bio));
 	raw_unpin_bio(bio, false);
 	bio_uninit(bio);
-	kfree(bio);
 	expect_unpinned(test, ctx);
 }
 
@@ -215,18 +232,16 @@ static void raw_unpin_bio_dirty_test(struct kunit *test)
 	iov_iter_ubuf(&iter, ITER_DEST, ctx->ubuf, NPAGES * PAGE_SIZE);
 	got = raw_pin_iter(&iter, pages, NPAGES * PAGE_SIZE, NPAGES, &off);
 	KUNIT_ASSERT_EQ(test, got, (ssize_t)(NPAGES * PAGE_SIZE));
-	bio = bio_kmalloc(NPAGES, GFP_KERNEL);
+	bio = test_bio_alloc(test);
 	if (!bio)
 		raw_unpin_pages(pages, NPAGES);
 	KUNIT_ASSERT_NOT_NULL(test, bio);
-	bio_init(bio, NULL, bio->bi_inline_vecs, NPAGES, REQ_OP_READ);
 	for (i = 0; i < NPAGES; i++)
 		__bio_add_page(bio, pages[i], PAGE_SIZE, 0);
 	raw_unpin_bio(bio, true);
 	for (i = 0; i < NPAGES; i++)
 		KUNIT_EXPECT_TRUE(test, PageDirty(pages[i]));
 	bio_uninit(bio);
-	kfree(bio);
 	expect_unpinned(test, ctx);
 }
 
