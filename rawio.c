@@ -739,61 +739,13 @@ static ssize_t raw_bio_borrow_bvec(struct bio *bio, struct iov_iter *iter)
 }
 
 /*
- * Fill a bio of a request from @iter: borrow a bvec iterator's bvecs,
- * else pin the user pages.  Returns the bytes in @bio or a negative errno;
- * @nr_pages is set to the pages pinned.  @iter is advanced past the bytes
- * unless it is a bvec iterator and @advance is false.
- */
-static inline ssize_t raw_bio_fill_one(struct bio *bio, struct iov_iter *iter,
-				       bool pins, unsigned int *nr_pages,
-				       bool advance)
-{
-	ssize_t len;
-
-	*nr_pages = 0;
-	if (iov_iter_is_bvec(iter)) {
-		len = raw_bio_borrow_bvec(bio, iter);
-		if (advance)
-			iov_iter_advance(iter, len);
-		return len;
-	}
-	len = raw_bio_fill(bio, iter, pins, nr_pages);
-	return len ? len : -EFAULT;
-}
-
-/*
  * Bvecs to allocate for @iter's bios, BIO_MAX_VECS + 1 if it needs more
- * than one; none to borrow a bvec iterator's bvecs, which one bio takes
- * whole unless REQ_NOWAIT cuts it.
+ * than one; none to borrow a bvec, which always goes out in one bio.
  */
 static unsigned int raw_iter_nr_vecs(struct iov_iter *iter)
 {
 	return iov_iter_is_bvec(iter) ? 0 :
 	       iov_iter_npages(iter, BIO_MAX_VECS + 1);
-}
-
-/* Whether @iocb's bios go out with REQ_NOWAIT. */
-static bool raw_nowait(struct kiocb *iocb, struct block_device *bdev)
-{
-	return (iocb->ki_flags & IOCB_NOWAIT) && bdev_nowait(bdev);
-}
-
-/*
- * The most bytes a REQ_NOWAIT bio to @bdev carries.  The block layer fails
- * such a bio with BLK_STS_AGAIN where it would have to split it (it cannot
- * take back the parts already out), so each one goes out no larger than
- * the queue's limits, in sectors and in segments (a page is at most one).
- * The queue's virtual boundary can still split a bio whose buffer leaves
- * gaps: that bio takes the would-block way, as any other.
- */
-static unsigned int raw_nowait_max_bytes(struct block_device *bdev)
-{
-	struct request_queue *q = bdev_get_queue(bdev);
-	unsigned int segs = max(queue_max_segments(q), 2U) - 1;
-	unsigned int bytes = queue_max_sectors(q) << SECTOR_SHIFT;
-
-	bytes = min_t(unsigned int, bytes, segs << PAGE_SHIFT);
-	return round_down(bytes, bdev_logical_block_size(bdev));
 }
 
 /*
@@ -819,7 +771,7 @@ static blk_opf_t raw_bio_opf(struct kiocb *iocb, struct block_device *bdev,
 		if (iocb_is_dsync(iocb))
 			opf |= REQ_FUA;
 	}
-	if (raw_nowait(iocb, bdev))
+	if ((iocb->ki_flags & IOCB_NOWAIT) && bdev_nowait(bdev))
 		opf |= REQ_NOWAIT;
 	if (unlikely(iocb->ki_flags & IOCB_HIPRI) && one &&
 	    (!sync || READ_ONCE(raw_sync_poll)) && raw_bdev_can_poll(bdev))
@@ -847,12 +799,11 @@ static void raw_req_throttle(struct raw_request *req, unsigned int nr)
 }
 
 /*
- * Build and submit the bios of @req from @iter, with @opf, the first one in
- * @req->host if there is one: user memory is pinned, a bvec iterator's
- * bvecs borrowed.  REQ_NOWAIT bios are cut to raw_nowait_max_bytes().
- * Returns the number of bios submitted; a failure to pin is recorded in
- * @req at its offset.  It stops at a failure, and after a first bio that
- * would have blocked (the kiocb says so, see raw_bio_would_block()).
+ * Build and submit the bios of @req from user memory in @iter, with @opf,
+ * the first one in @req->host if there is one.  Returns the number of bios
+ * submitted; a failure to pin is recorded in @req at its offset.  It stops
+ * at a failure, and after a first bio that would have blocked (the kiocb
+ * says so, see raw_bio_would_block()).
  */
 static unsigned int raw_req_submit(struct raw_request *req,
 				   struct block_device *bdev,
@@ -861,15 +812,11 @@ static unsigned int raw_req_submit(struct raw_request *req,
 	struct kiocb *iocb = req->iocb;
 	struct bio *bio = req->host;
 	unsigned int nr_bios = 0;
-	size_t max = SIZE_MAX;
 	struct blk_plug plug;
 	loff_t pos = req->pos;
 
-	if (opf & REQ_NOWAIT)
-		max = raw_nowait_max_bytes(bdev);
 	blk_start_plug(&plug);
 	while (iov_iter_count(iter)) {
-		size_t rest = iov_iter_count(iter), cut = 0;
 		struct raw_bio *rbio;
 		ssize_t len;
 
@@ -898,18 +845,12 @@ static unsigned int raw_req_submit(struct raw_request *req,
 		bio->bi_ioprio = iocb->ki_ioprio;
 		bio->bi_end_io = raw_bio_end_io;
 
-		if (rest > max) {
-			cut = rest - max;
-			iov_iter_truncate(iter, max);
-		}
-		len = raw_bio_fill_one(bio, iter, req->pins, &rbio->nr_pages,
-				       true);
-		iov_iter_reexpand(iter, iov_iter_count(iter) + cut);
-		if (len < 0) {
+		len = raw_bio_fill(bio, iter, req->pins, &rbio->nr_pages);
+		if (len <= 0) {
 			/* The host is its owner's to free. */
 			if (bio != req->host)
 				bio_put(bio);
-			raw_req_fail(req, pos, len);
+			raw_req_fail(req, pos, len ? len : -EFAULT);
 			break;
 		}
 		if (req->pins) {
@@ -1023,8 +964,8 @@ static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
 	ssize_t ret;
 
 	/* The first bio holds the request in its front pad. */
-	bio = bio_alloc_bioset(bdev, min(raw_iter_nr_vecs(iter), BIO_MAX_VECS),
-			       opf, GFP_KERNEL, &raw_bio_set);
+	bio = bio_alloc_bioset(bdev, BIO_MAX_VECS, opf, GFP_KERNEL,
+			       &raw_bio_set);
 	ra = container_of(bio, struct raw_async, rbio.bio);
 	req = &ra->req;
 	raw_req_init(req, iocb, iter, rf);
@@ -1078,6 +1019,29 @@ static inline void raw_submit_one(struct bio *bio)
 	blk_start_plug(&plug);
 	submit_bio(bio);
 	blk_finish_plug(&plug);
+}
+
+/*
+ * Fill the one bio of a request from @iter: borrow a bvec iterator's bvecs,
+ * else pin the user pages.  Returns the bytes in @bio or a negative errno;
+ * @nr_pages is set to the pages pinned.  @iter is advanced past the bytes
+ * unless it is a bvec iterator and @advance is false.
+ */
+static inline ssize_t raw_bio_fill_one(struct bio *bio, struct iov_iter *iter,
+				       bool pins, unsigned int *nr_pages,
+				       bool advance)
+{
+	ssize_t len;
+
+	*nr_pages = 0;
+	if (iov_iter_is_bvec(iter)) {
+		len = raw_bio_borrow_bvec(bio, iter);
+		if (advance)
+			iov_iter_advance(iter, len);
+		return len;
+	}
+	len = raw_bio_fill(bio, iter, pins, nr_pages);
+	return len ? len : -EFAULT;
 }
 
 static void raw_sync_end_io(struct bio *bio)
@@ -1356,22 +1320,15 @@ static void raw_invalidate_cache(struct block_device *bdev, loff_t pos,
 }
 
 /*
- * Serve @iocb by bios: in one bio where it fits (for REQ_NOWAIT, within
- * raw_nowait_max_bytes()), synchronously where the caller waits or the
- * request is larger than the pinning bound.
+ * Serve @iocb by bios: in one bio where it fits, synchronously where the
+ * caller waits or the request is larger than the pinning bound.
  */
 static ssize_t raw_io(struct kiocb *iocb, struct iov_iter *iter,
 		      struct raw_file *rf, bool is_read, bool sync)
 {
-	struct block_device *bdev = rf->rb.bdev;
 	unsigned int nr_vecs = raw_iter_nr_vecs(iter);
 	bool one = nr_vecs <= BIO_MAX_VECS;
-	blk_opf_t opf;
-
-	if (one && raw_nowait(iocb, bdev) &&
-	    iov_iter_count(iter) > raw_nowait_max_bytes(bdev))
-		one = false;
-	opf = raw_bio_opf(iocb, bdev, is_read, sync, one);
+	blk_opf_t opf = raw_bio_opf(iocb, rf->rb.bdev, is_read, sync, one);
 
 	if (!sync) {
 		if (one)
