@@ -692,10 +692,13 @@ static void raw_bio_add_run(struct bio *bio, struct page **pages, size_t len,
 }
 
 /*
- * Fill @bio with up to its capacity of pages from @iter.  Returns the bytes
- * added and sets @nr_pages to the pages the bio holds, or returns a negative
- * errno if not even one page could be had; a failure after some pages leaves
- * @iter at the failing address for the next bio.
+ * Fill @bio with pages from @iter, as many as it has bvecs (a bvec may
+ * take several pages of a folio, but the pages a bio pins stay within what
+ * the bvecs it was allocated with promise: the pinning bound counts on
+ * that).  Returns the bytes added and sets @nr_pages to the pages the bio
+ * holds, or returns a negative errno if not even one page could be had; a
+ * failure after some pages leaves @iter at the failing address for the
+ * next bio.
  */
 static ssize_t raw_bio_fill(struct bio *bio, struct iov_iter *iter, bool pins,
 			    unsigned int *nr_pages)
@@ -703,13 +706,14 @@ static ssize_t raw_bio_fill(struct bio *bio, struct iov_iter *iter, bool pins,
 	ssize_t added = 0;
 
 	*nr_pages = 0;
-	while (iov_iter_count(iter) && bio->bi_vcnt < bio->bi_max_vecs) {
+	while (iov_iter_count(iter) && *nr_pages < bio->bi_max_vecs) {
 		struct page **pages = raw_bio_page_room(bio);
 		size_t offset;
 		ssize_t len;
 
+		/* Each bvec holds a page at least: the room is there. */
 		len = raw_pin_iter(iter, pages, UINT_MAX - bio->bi_iter.bi_size,
-				   bio->bi_max_vecs - bio->bi_vcnt, &offset);
+				   bio->bi_max_vecs - *nr_pages, &offset);
 		if (len <= 0)
 			return added ? added : (len ? len : -EFAULT);
 		raw_bio_add_run(bio, pages, len, offset, pins, nr_pages);
