@@ -41,6 +41,7 @@
 #define PIN_BOUND	1024
 
 static int fd;
+static unsigned long long verified;
 static unsigned int delay_ms;
 static long long pins_base;
 
@@ -229,20 +230,23 @@ static void check_sizes(struct req *r, char *buf, uint64_t seed)
 		one_large(r, 1, buf, n, 0, 0, 0);
 		memset(buf, 0, n);
 		one_large(r, 0, buf, n, 0, 0, 0);
-		t_ok(t_check(buf, n, 0, seed + i),
-		     "%s %llu MiB read returns the write", r->api,
-		     (unsigned long long)(n / MIB));
+		if (t_ok(t_check(buf, n, 0, seed + i),
+			 "%s %llu MiB read returns the write", r->api,
+			 (unsigned long long)(n / MIB)))
+			verified += n;
 	}
 	t_fill(buf, len, 0, seed + 9);
 	one_large(r, 1, buf, len, 0, 0, 1);
 	memset(buf, 0, len);
 	one_large(r, 0, buf, len, 0, 0, 1);
-	t_ok(t_check(buf, len, 0, seed + 9), "%s 64 MiB readv returns the writev",
-	     r->api);
+	if (t_ok(t_check(buf, len, 0, seed + 9),
+		 "%s 64 MiB readv returns the writev", r->api))
+		verified += len;
 	memset(buf, 0, len);
 	one_large(r, 0, buf, len, 0, RWF_NOWAIT, 0);
-	t_ok(t_check(buf, len, 0, seed + 9), "%s RWF_NOWAIT read returns the data",
-	     r->api);
+	if (t_ok(t_check(buf, len, 0, seed + 9),
+		 "%s RWF_NOWAIT read returns the data", r->api))
+		verified += len;
 }
 
 /*
@@ -350,5 +354,6 @@ int main(int argc, char **argv)
 	t_unmap(buf, BIG);
 	check_kill(path, 0);
 	check_kill(path, 1);
+	t_figure("bytes_verified", verified);
 	return finish(ctl, minor);
 }
