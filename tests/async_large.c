@@ -40,6 +40,15 @@
 #define BIG		(256 * MIB)
 /* raw's RAW_MAX_PINNED: 4 MiB of 4 KiB pages. */
 #define PIN_BOUND	1024
+/*
+ * What a sample of the pins held may be off by: /proc/vmstat shows each
+ * CPU's count only once it has moved by the vmstat threshold (a few dozen
+ * pages on the rig's guests), and a part ending on one CPU while the next
+ * starts on another can fall between stat_refresh and the read (1044 was
+ * seen once).  A request pinned whole, or two parts at once, is 1024
+ * pages over.
+ */
+#define PIN_SLACK	64
 
 static int fd;
 static unsigned long long verified;
@@ -186,10 +195,10 @@ static void one_large(struct req *r, int write, char *buf, size_t len,
 	t_ok(sub < done, "%s %llu MiB %s%s: submit time %.1f ms < completion time %.0f ms",
 	     r->api, (unsigned long long)(len / MIB), what,
 	     flags ? " RWF_NOWAIT" : "", sub, done);
-	t_ok(peak <= PIN_BOUND,
-	     "%s %llu MiB %s%s: at most %d pages pinned at once (%lld seen)",
+	t_ok(peak <= PIN_BOUND + PIN_SLACK,
+	     "%s %llu MiB %s%s: at most %d pages pinned at once (%lld seen, vmstat drift %d allowed)",
 	     r->api, (unsigned long long)(len / MIB), what,
-	     flags ? " RWF_NOWAIT" : "", PIN_BOUND, peak);
+	     flags ? " RWF_NOWAIT" : "", PIN_BOUND, peak, PIN_SLACK);
 	t_ok(req_peek(r) == 1, "%s: one completion only", r->api);
 }
 
