@@ -432,6 +432,25 @@ static inline ssize_t raw_iter_extract_pages(struct iov_iter *iter,
 #endif
 
 /**
+ * raw_iter_iov() - the iovec an ITER_IOVEC iterator is at
+ * @iter: an ITER_IOVEC iterator
+ *
+ * Context: any.
+ * Return: its current segment; @iter->nr_segs segments follow from there,
+ * the first with @iter->iov_offset of its bytes already taken.
+ */
+static inline const struct iovec *raw_iter_iov(const struct iov_iter *iter)
+{
+#if defined(RAW_HAVE_ITER_IOV)
+	return iter_iov(iter);
+#elif defined(RAW_HAVE_IOV_ITER_IOV_ARRAY)
+	return iter->iov;
+#else
+#error "raw: no way to find an iterator's iovec array: tried iter_iov(), iter->iov"
+#endif
+}
+
+/**
  * raw_iter_will_pin() - whether raw_iter_extract_pages() pins
  * @iter: the iterator
  *

@@ -144,7 +144,8 @@ long raw_ctl_compat_ioctl(struct file *file, unsigned int cmd,
 extern const struct file_operations raw_fops;
 
 /**
- * raw_io_init() - set up the I/O engine (its bio_set)
+ * raw_io_init() - set up the I/O engine (its bio_set and the workqueue that
+ * continues large asynchronous requests)
  *
  * Context: module init.
  * Return: 0 or a negative errno.
@@ -154,7 +155,7 @@ int raw_io_init(void);
 /**
  * raw_io_exit() - tear down what raw_io_init() set up
  *
- * Waits for deferred page releases still running.
+ * Waits for deferred page releases and request parts still running.
  *
  * Context: module exit, may sleep.
  */

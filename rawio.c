@@ -14,8 +14,12 @@
  *    completions before pinning more.
  *  - asynchronously, for io_submit(2) and io_uring: the call returns
  *    -EIOCBQUEUED and the last bio calls ki_complete().  The request lives
- *    in the front pad of its first bio (struct raw_async).  Requests larger
- *    than the pinning bound are served synchronously instead.
+ *    in the front pad of its first bio (struct raw_async).  A request whose
+ *    user memory needs more than RAW_MAX_PINNED pages goes out in parts of
+ *    at most that many (struct raw_cont): the call submits the first, and
+ *    when a part's bios have all completed, raw_cont_wq pins and submits
+ *    the next in the caller's address space, from the request's own copy
+ *    of the iovecs, and completes the call after the last.
  *
  * Most requests fit one bio (up to BIO_MAX_VECS pages), and those take a
  * shorter way that needs no reference counting: raw_io_sync_one(), whose
@@ -43,10 +47,12 @@
 #include <linux/blkdev.h>
 #include <linux/compat.h>
 #include <linux/fs.h>
+#include <linux/kthread.h>
 #include <linux/llist.h>
 #include <linux/moduleparam.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -102,6 +108,8 @@ struct raw_file {
  * @error:    errno of the failure at @err_pos
  * @failed:   bios that failed with an error raw_find_bad() looks into
  * @fail_node: on raw_failed_reqs while raw_settle_work settles it
+ * @cont:     asynchronous requests larger than the pinning bound: what
+ *            raw_cont_wq needs to submit the rest, part by part; NULL else
  */
 struct raw_request {
 	struct kiocb *iocb;
@@ -121,6 +129,33 @@ struct raw_request {
 	int error;
 	struct llist_head failed;
 	struct llist_node fail_node;
+	struct raw_cont *cont;
+};
+
+/*
+ * struct raw_cont - the rest of an asynchronous request larger than the
+ * pinning bound, submitted part by part
+ * @work:  on raw_cont_wq when a part's bios are all done
+ * @req:   the request
+ * @mm:    the caller's address space, held by mmgrab(): its pages are
+ *         pinned from the worker while the address space has users
+ * @opf:   op and flags of the later parts' bios (no REQ_NOWAIT: the worker
+ *         may wait)
+ * @iter:  the bytes not yet submitted, over @iov
+ * @iov:   the request's own copy of the caller's iovecs: the caller's go
+ *         away when the call returns
+ *
+ * Each part pins at most RAW_MAX_PINNED pages; the next is pinned and
+ * submitted when the bios of the one before have all completed.  Only the
+ * submitter and then, one part at a time, the worker touch @iter.
+ */
+struct raw_cont {
+	struct work_struct work;
+	struct raw_request *req;
+	struct mm_struct *mm;
+	blk_opf_t opf;
+	struct iov_iter iter;
+	struct iovec iov[];
 };
 
 /*
@@ -197,6 +232,9 @@ static LLIST_HEAD(raw_failed_reqs);
 static LLIST_HEAD(raw_failed_bios);
 static void raw_settle_workfn(struct work_struct *work);
 static DECLARE_WORK(raw_settle_work, raw_settle_workfn);
+
+/* Submits the later parts of requests larger than the pinning bound. */
+static struct workqueue_struct *raw_cont_wq;
 
 static struct raw_bio *raw_bio(struct bio *bio)
 {
@@ -331,6 +369,12 @@ static void raw_req_complete(struct raw_request *req)
 		 */
 		WRITE_ONCE(req->waiter, NULL);
 		raw_wake_waiter(waiter);
+		return;
+	}
+
+	/* A part is done: the worker settles it and goes on, or ends @req. */
+	if (req->cont) {
+		queue_work(raw_cont_wq, &req->cont->work);
 		return;
 	}
 
@@ -692,10 +736,13 @@ static void raw_bio_add_run(struct bio *bio, struct page **pages, size_t len,
 }
 
 /*
- * Fill @bio with up to its capacity of pages from @iter.  Returns the bytes
- * added and sets @nr_pages to the pages the bio holds, or returns a negative
- * errno if not even one page could be had; a failure after some pages leaves
- * @iter at the failing address for the next bio.
+ * Fill @bio with pages from @iter, as many as it has bvecs (a bvec may
+ * take several pages of a folio, but the pages a bio pins stay within what
+ * the bvecs it was allocated with promise: the pinning bound counts on
+ * that).  Returns the bytes added and sets @nr_pages to the pages the bio
+ * holds, or returns a negative errno if not even one page could be had; a
+ * failure after some pages leaves @iter at the failing address for the
+ * next bio.
  */
 static ssize_t raw_bio_fill(struct bio *bio, struct iov_iter *iter, bool pins,
 			    unsigned int *nr_pages)
@@ -703,13 +750,14 @@ static ssize_t raw_bio_fill(struct bio *bio, struct iov_iter *iter, bool pins,
 	ssize_t added = 0;
 
 	*nr_pages = 0;
-	while (iov_iter_count(iter) && bio->bi_vcnt < bio->bi_max_vecs) {
+	while (iov_iter_count(iter) && *nr_pages < bio->bi_max_vecs) {
 		struct page **pages = raw_bio_page_room(bio);
 		size_t offset;
 		ssize_t len;
 
+		/* Each bvec holds a page at least: the room is there. */
 		len = raw_pin_iter(iter, pages, UINT_MAX - bio->bi_iter.bi_size,
-				   bio->bi_max_vecs - bio->bi_vcnt, &offset);
+				   bio->bi_max_vecs - *nr_pages, &offset);
 		if (len <= 0)
 			return added ? added : (len ? len : -EFAULT);
 		raw_bio_add_run(bio, pages, len, offset, pins, nr_pages);
@@ -739,13 +787,61 @@ static ssize_t raw_bio_borrow_bvec(struct bio *bio, struct iov_iter *iter)
 }
 
 /*
+ * Fill a bio of a request from @iter: borrow a bvec iterator's bvecs,
+ * else pin the user pages.  Returns the bytes in @bio or a negative errno;
+ * @nr_pages is set to the pages pinned.  @iter is advanced past the bytes
+ * unless it is a bvec iterator and @advance is false.
+ */
+static inline ssize_t raw_bio_fill_one(struct bio *bio, struct iov_iter *iter,
+				       bool pins, unsigned int *nr_pages,
+				       bool advance)
+{
+	ssize_t len;
+
+	*nr_pages = 0;
+	if (iov_iter_is_bvec(iter)) {
+		len = raw_bio_borrow_bvec(bio, iter);
+		if (advance)
+			iov_iter_advance(iter, len);
+		return len;
+	}
+	len = raw_bio_fill(bio, iter, pins, nr_pages);
+	return len ? len : -EFAULT;
+}
+
+/*
  * Bvecs to allocate for @iter's bios, BIO_MAX_VECS + 1 if it needs more
- * than one; none to borrow a bvec, which always goes out in one bio.
+ * than one; none to borrow a bvec iterator's bvecs, which one bio takes
+ * whole unless REQ_NOWAIT cuts it.
  */
 static unsigned int raw_iter_nr_vecs(struct iov_iter *iter)
 {
 	return iov_iter_is_bvec(iter) ? 0 :
 	       iov_iter_npages(iter, BIO_MAX_VECS + 1);
+}
+
+/* Whether @iocb's bios go out with REQ_NOWAIT. */
+static bool raw_nowait(struct kiocb *iocb, struct block_device *bdev)
+{
+	return (iocb->ki_flags & IOCB_NOWAIT) && bdev_nowait(bdev);
+}
+
+/*
+ * The most bytes a REQ_NOWAIT bio to @bdev carries.  The block layer fails
+ * such a bio with BLK_STS_AGAIN where it would have to split it (it cannot
+ * take back the parts already out), so each one goes out no larger than
+ * the queue's limits, in sectors and in segments (a page is at most one).
+ * The queue's virtual boundary can still split a bio whose buffer leaves
+ * gaps: that bio takes the would-block way, as any other.
+ */
+static unsigned int raw_nowait_max_bytes(struct block_device *bdev)
+{
+	struct request_queue *q = bdev_get_queue(bdev);
+	unsigned int segs = max(queue_max_segments(q), 2U) - 1;
+	unsigned int bytes = queue_max_sectors(q) << SECTOR_SHIFT;
+
+	bytes = min_t(unsigned int, bytes, segs << PAGE_SHIFT);
+	return round_down(bytes, bdev_logical_block_size(bdev));
 }
 
 /*
@@ -771,7 +867,7 @@ static blk_opf_t raw_bio_opf(struct kiocb *iocb, struct block_device *bdev,
 		if (iocb_is_dsync(iocb))
 			opf |= REQ_FUA;
 	}
-	if ((iocb->ki_flags & IOCB_NOWAIT) && bdev_nowait(bdev))
+	if (raw_nowait(iocb, bdev))
 		opf |= REQ_NOWAIT;
 	if (unlikely(iocb->ki_flags & IOCB_HIPRI) && one &&
 	    (!sync || READ_ONCE(raw_sync_poll)) && raw_bdev_can_poll(bdev))
@@ -799,24 +895,31 @@ static void raw_req_throttle(struct raw_request *req, unsigned int nr)
 }
 
 /*
- * Build and submit the bios of @req from user memory in @iter, with @opf,
- * the first one in @req->host if there is one.  Returns the number of bios
- * submitted; a failure to pin is recorded in @req at its offset.  It stops
- * at a failure, and after a first bio that would have blocked (the kiocb
- * says so, see raw_bio_would_block()).
+ * Build and submit the bios of @req from @iter, with @opf, the first one in
+ * @bio if not NULL: user memory is pinned, a bvec iterator's bvecs
+ * borrowed.  REQ_NOWAIT bios are cut to raw_nowait_max_bytes().  Returns
+ * the number of bios submitted; a failure to pin is recorded in @req at its
+ * offset.  It stops at a failure, after a first bio that would have blocked
+ * (the kiocb says so, see raw_bio_would_block()), and, for a request
+ * continued part by part, where the next bio would take the part's pages
+ * over RAW_MAX_PINNED.
  */
 static unsigned int raw_req_submit(struct raw_request *req,
 				   struct block_device *bdev,
-				   struct iov_iter *iter, blk_opf_t opf)
+				   struct iov_iter *iter, blk_opf_t opf,
+				   struct bio *bio)
 {
 	struct kiocb *iocb = req->iocb;
-	struct bio *bio = req->host;
-	unsigned int nr_bios = 0;
+	unsigned int nr_bios = 0, part = 0;
+	size_t max = SIZE_MAX;
 	struct blk_plug plug;
-	loff_t pos = req->pos;
+	loff_t pos = req->pos + req->size;
 
+	if (opf & REQ_NOWAIT)
+		max = raw_nowait_max_bytes(bdev);
 	blk_start_plug(&plug);
 	while (iov_iter_count(iter)) {
+		size_t rest = iov_iter_count(iter), cut = 0;
 		struct raw_bio *rbio;
 		ssize_t len;
 
@@ -834,6 +937,10 @@ static unsigned int raw_req_submit(struct raw_request *req,
 					break;
 				}
 				raw_req_throttle(req, nr_vecs);
+			} else if (req->cont &&
+				   part + nr_vecs > RAW_MAX_PINNED) {
+				/* The rest is for the next part. */
+				break;
 			}
 			bio = bio_alloc_bioset(bdev, nr_vecs, opf, GFP_KERNEL,
 					       &raw_bio_set);
@@ -845,12 +952,18 @@ static unsigned int raw_req_submit(struct raw_request *req,
 		bio->bi_ioprio = iocb->ki_ioprio;
 		bio->bi_end_io = raw_bio_end_io;
 
-		len = raw_bio_fill(bio, iter, req->pins, &rbio->nr_pages);
-		if (len <= 0) {
+		if (rest > max) {
+			cut = rest - max;
+			iov_iter_truncate(iter, max);
+		}
+		len = raw_bio_fill_one(bio, iter, req->pins, &rbio->nr_pages,
+				       true);
+		iov_iter_reexpand(iter, iov_iter_count(iter) + cut);
+		if (len < 0) {
 			/* The host is its owner's to free. */
 			if (bio != req->host)
 				bio_put(bio);
-			raw_req_fail(req, pos, len ? len : -EFAULT);
+			raw_req_fail(req, pos, len);
 			break;
 		}
 		if (req->pins) {
@@ -858,8 +971,10 @@ static unsigned int raw_req_submit(struct raw_request *req,
 			if (req->is_read)
 				raw_bio_set_dirty(bio);
 		}
-		if (!req->is_read)
+		/* The caller's task, not the worker continuing its request. */
+		if (!req->is_read && current == req->submitter)
 			task_io_account_write(len);
+		part += rbio->nr_pages;
 		atomic_add(rbio->nr_pages, &req->pinned);
 		atomic_inc(&req->ref);
 		req->size += len;
@@ -898,6 +1013,7 @@ static void raw_req_init(struct raw_request *req, struct kiocb *iocb,
 	req->err_pos = LLONG_MAX;
 	req->error = 0;
 	init_llist_head(&req->failed);
+	req->cont = NULL;
 }
 
 /* Wait for the last bio of a synchronous request. */
@@ -925,7 +1041,7 @@ static ssize_t raw_io_sync(struct kiocb *iocb, struct iov_iter *iter,
 
 	raw_req_init(&req, iocb, iter, rf);
 	req.waiter = current;
-	raw_req_submit(&req, bdev, iter, opf);
+	raw_req_submit(&req, bdev, iter, opf, NULL);
 	raw_req_put(&req);
 	raw_req_wait(&req);
 	if (unlikely(!llist_empty(&req.failed)))
@@ -953,33 +1069,150 @@ static ssize_t raw_async_again(struct kiocb *iocb, struct bio *bio,
 	return -EAGAIN;
 }
 
-/* Submit @iocb, more than one bio, and return -EIOCBQUEUED. */
+/* Whether user memory behind @iter needs more pins than one part may hold. */
+static bool raw_needs_parts(struct iov_iter *iter)
+{
+	return raw_pin_needed(iter) &&
+	       iov_iter_npages(iter, RAW_MAX_PINNED + 1) > RAW_MAX_PINNED;
+}
+
+static void raw_cont_workfn(struct work_struct *work);
+
+/*
+ * Set up the continuation of a request from user-backed @iter: copy its
+ * iovecs (the rest of them, the first one trimmed to where @iter is) and
+ * take a hold on the caller's address space.  Returns NULL when the copy
+ * cannot be allocated with @gfp.
+ */
+static struct raw_cont *raw_cont_alloc(struct iov_iter *iter, blk_opf_t opf,
+				       gfp_t gfp)
+{
+	unsigned long nr_segs = iter_is_ubuf(iter) ? 1 : iter->nr_segs;
+	struct raw_cont *cont;
+
+	cont = kmalloc(struct_size(cont, iov, nr_segs), gfp);
+	if (!cont)
+		return NULL;
+	if (iter_is_ubuf(iter)) {
+		cont->iov[0].iov_base = iter->ubuf;
+		cont->iov[0].iov_len = iter->iov_offset + iov_iter_count(iter);
+	} else {
+		memcpy(cont->iov, raw_iter_iov(iter),
+		       nr_segs * sizeof(*cont->iov));
+	}
+	cont->iov[0].iov_base += iter->iov_offset;
+	cont->iov[0].iov_len -= iter->iov_offset;
+	iov_iter_init(&cont->iter, iov_iter_rw(iter), cont->iov, nr_segs,
+		      iov_iter_count(iter));
+	INIT_WORK(&cont->work, raw_cont_workfn);
+	cont->opf = opf & ~(REQ_NOWAIT | REQ_ALLOC_CACHE);
+	cont->mm = current->mm;
+	mmgrab(cont->mm);
+	return cont;
+}
+
+static void raw_cont_free(struct raw_cont *cont)
+{
+	mmdrop(cont->mm);
+	kfree(cont);
+}
+
+/*
+ * Pin and submit the next part of @req, from the worker.  The pins are
+ * taken in the caller's address space while it still has users; once the
+ * caller has exited, the request ends with the bytes done before.
+ */
+static void raw_cont_submit(struct raw_request *req, struct raw_cont *cont)
+{
+	struct block_device *bdev = raw_file_bdev(req->iocb->ki_filp);
+
+	atomic_set(&req->ref, 1);
+	if (mmget_not_zero(cont->mm)) {
+		kthread_use_mm(cont->mm);
+		raw_req_submit(req, bdev, &cont->iter, cont->opf, NULL);
+		kthread_unuse_mm(cont->mm);
+		/*
+		 * Not mmput(): the last user's put runs exit_aio(), which
+		 * waits for this very request.
+		 */
+		mmput_async(cont->mm);
+	} else {
+		raw_req_fail(req, req->pos + req->size, -EINTR);
+	}
+	raw_req_put(req);
+}
+
+/*
+ * A part of a request continued part by part is done: settle its failed
+ * bios, then submit the next part if bytes remain and nothing failed, else
+ * complete the call.
+ */
+static void raw_cont_workfn(struct work_struct *work)
+{
+	struct raw_cont *cont = container_of(work, struct raw_cont, work);
+	struct raw_request *req = cont->req;
+
+	if (unlikely(!llist_empty(&req->failed)))
+		raw_req_settle(req);
+	if (iov_iter_count(&cont->iter) && req->err_pos == LLONG_MAX) {
+		raw_cont_submit(req, cont);
+		return;
+	}
+	req->cont = NULL;
+	raw_cont_free(cont);
+	raw_req_end_async(req);
+}
+
+/*
+ * Submit @iocb, more than one bio, and return -EIOCBQUEUED.  A request
+ * that needs more pins than RAW_MAX_PINNED is continued by raw_cont_wq
+ * from its own copy of the iovecs: only the first part is submitted here.
+ */
 static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
 			    struct raw_file *rf, blk_opf_t opf)
 {
 	struct block_device *bdev = rf->rb.bdev;
+	struct raw_cont *cont = NULL;
 	struct raw_request *req;
 	struct raw_async *ra;
 	struct bio *bio;
 	ssize_t ret;
 
+	if (raw_needs_parts(iter)) {
+		bool nowait = iocb->ki_flags & IOCB_NOWAIT;
+
+		cont = raw_cont_alloc(iter, opf, nowait ? GFP_NOWAIT :
+							  GFP_KERNEL);
+		if (!cont)
+			return nowait ? -EAGAIN : -ENOMEM;
+		iter = &cont->iter;
+	}
 	/* The first bio holds the request in its front pad. */
-	bio = bio_alloc_bioset(bdev, BIO_MAX_VECS, opf, GFP_KERNEL,
-			       &raw_bio_set);
+	bio = bio_alloc_bioset(bdev, min(raw_iter_nr_vecs(iter), BIO_MAX_VECS),
+			       opf, GFP_KERNEL, &raw_bio_set);
 	ra = container_of(bio, struct raw_async, rbio.bio);
 	req = &ra->req;
 	raw_req_init(req, iocb, iter, rf);
 	req->host = bio;
+	if (cont) {
+		cont->req = req;
+		req->cont = cont;
+	}
 	if (opf & REQ_NOWAIT)
 		WRITE_ONCE(iocb->private, RAW_IOCB_SUBMITTING);
-	if (raw_req_submit(req, bdev, iter, opf)) {
-		if (unlikely(READ_ONCE(iocb->private) == RAW_IOCB_AGAIN))
+	if (raw_req_submit(req, bdev, iter, opf, bio)) {
+		if (unlikely(READ_ONCE(iocb->private) == RAW_IOCB_AGAIN)) {
+			if (cont)
+				raw_cont_free(cont);
 			return raw_async_again(iocb, bio, req->pins);
+		}
 		raw_req_put(req);
 		return -EIOCBQUEUED;
 	}
 	/* Nothing went out: fail the call here rather than through ki_complete. */
 	ret = req->error;
+	if (cont)
+		raw_cont_free(cont);
 	bio_put(bio);
 	return ret;
 }
@@ -1019,29 +1252,6 @@ static inline void raw_submit_one(struct bio *bio)
 	blk_start_plug(&plug);
 	submit_bio(bio);
 	blk_finish_plug(&plug);
-}
-
-/*
- * Fill the one bio of a request from @iter: borrow a bvec iterator's bvecs,
- * else pin the user pages.  Returns the bytes in @bio or a negative errno;
- * @nr_pages is set to the pages pinned.  @iter is advanced past the bytes
- * unless it is a bvec iterator and @advance is false.
- */
-static inline ssize_t raw_bio_fill_one(struct bio *bio, struct iov_iter *iter,
-				       bool pins, unsigned int *nr_pages,
-				       bool advance)
-{
-	ssize_t len;
-
-	*nr_pages = 0;
-	if (iov_iter_is_bvec(iter)) {
-		len = raw_bio_borrow_bvec(bio, iter);
-		if (advance)
-			iov_iter_advance(iter, len);
-		return len;
-	}
-	len = raw_bio_fill(bio, iter, pins, nr_pages);
-	return len ? len : -EFAULT;
 }
 
 static void raw_sync_end_io(struct bio *bio)
@@ -1320,15 +1530,21 @@ static void raw_invalidate_cache(struct block_device *bdev, loff_t pos,
 }
 
 /*
- * Serve @iocb by bios: in one bio where it fits, synchronously where the
- * caller waits or the request is larger than the pinning bound.
+ * Serve @iocb by bios: in one bio where it fits (for REQ_NOWAIT, within
+ * raw_nowait_max_bytes()), synchronously where the caller waits.
  */
 static ssize_t raw_io(struct kiocb *iocb, struct iov_iter *iter,
 		      struct raw_file *rf, bool is_read, bool sync)
 {
+	struct block_device *bdev = rf->rb.bdev;
 	unsigned int nr_vecs = raw_iter_nr_vecs(iter);
 	bool one = nr_vecs <= BIO_MAX_VECS;
-	blk_opf_t opf = raw_bio_opf(iocb, rf->rb.bdev, is_read, sync, one);
+	blk_opf_t opf;
+
+	if (one && raw_nowait(iocb, bdev) &&
+	    iov_iter_count(iter) > raw_nowait_max_bytes(bdev))
+		one = false;
+	opf = raw_bio_opf(iocb, bdev, is_read, sync, one);
 
 	if (!sync) {
 		if (one)
@@ -1353,7 +1569,6 @@ static ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
 	loff_t pos = iocb->ki_pos;
 	size_t count = iov_iter_count(iter);
 	size_t shorted = 0;
-	bool sync;
 	ssize_t ret;
 
 	if (!count)
@@ -1370,13 +1585,6 @@ static ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
 		count = size - pos;
 	}
 
-	/* The DAX path copies in the caller, async kiocbs too: nothing waits. */
-	sync = is_sync_kiocb(iocb) || count > (RAW_MAX_PINNED << PAGE_SHIFT);
-	if (sync && !dax && (iocb->ki_flags & IOCB_NOWAIT) &&
-	    !is_sync_kiocb(iocb)) {
-		ret = -EAGAIN;
-		goto out;
-	}
 	ret = raw_sync_cache(iocb, bdev, count, is_read);
 	if (ret)
 		goto out;
@@ -1384,7 +1592,7 @@ static ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
 	if (dax)
 		ret = raw_dax_rw(dax, iocb, iter, rf->stats);
 	else
-		ret = raw_io(iocb, iter, rf, is_read, sync);
+		ret = raw_io(iocb, iter, rf, is_read, is_sync_kiocb(iocb));
 	if (!is_read && ret > 0)
 		raw_invalidate_cache(bdev, pos, ret);
 out:
@@ -1587,13 +1795,22 @@ const struct file_operations raw_fops = {
 
 int raw_io_init(void)
 {
-	return bioset_init(&raw_bio_set, BIO_POOL_SIZE,
-			   offsetof(struct raw_async, rbio.bio),
-			   BIOSET_NEED_BVECS | BIOSET_PERCPU_CACHE);
+	int ret;
+
+	raw_cont_wq = alloc_workqueue("raw_cont", WQ_UNBOUND, 0);
+	if (!raw_cont_wq)
+		return -ENOMEM;
+	ret = bioset_init(&raw_bio_set, BIO_POOL_SIZE,
+			  offsetof(struct raw_async, rbio.bio),
+			  BIOSET_NEED_BVECS | BIOSET_PERCPU_CACHE);
+	if (ret)
+		destroy_workqueue(raw_cont_wq);
+	return ret;
 }
 
 void raw_io_exit(void)
 {
+	destroy_workqueue(raw_cont_wq);
 	flush_work(&raw_again_work);
 	flush_work(&raw_settle_work);
 	flush_work(&raw_dirty_work);

@@ -17,7 +17,7 @@
  *                   driven requests after MS ms, polled ones at once;
  *    synchronous RWF_HIPRI reads are polled with raw's sync_poll=1 and
  *    interrupt-driven with sync_poll=0 (the default, as block O_DIRECT);
- *  - last, a request over the pin bound, which io-wq serves.
+ *  - last, a request over the pin bound, queued and submitted in parts.
  *
  * usage: async_uring [--poll nvme|MS] RAWDEV BLOCKDEV
  *   RAWDEV is bound to BLOCKDEV (at least 64 MiB); its data is overwritten.
@@ -249,8 +249,8 @@ static void check_errors(char *mem)
 }
 
 /*
- * Over the 4 MiB pin bound raw serves a request synchronously: inline that
- * is -EAGAIN, so io_uring hands it to an io-wq worker.
+ * Over the 4 MiB pin bound raw queues a request all the same and submits
+ * it in parts (tests/async_large.c looks closer).
  */
 static void check_big(char *mem)
 {

@@ -5,7 +5,7 @@
 # takes 100 ms (irqmode=2): io_submit returns before the device completes,
 # each request completes exactly once with its byte count, errors (end of
 # device, misalignment, a bad block) come back in the event, RWF_NOWAIT
-# gives EAGAIN where the request would be served synchronously.
+# on the idle device queues even a request over the pin bound.
 # shellcheck source=tests/lib/guest.sh
 . "$(dirname "$0")/../lib/guest.sh"
 

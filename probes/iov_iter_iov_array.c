@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * api: the iovec array an ITER_IOVEC iterator is at
+ * variant: iter->iov (to 6.3)
+ */
+#include <linux/uio.h>
+
+static __maybe_unused const struct iovec *
+raw_probe(const struct iov_iter *iter)
+{
+	return iter->iov;
+}
