@@ -106,6 +106,33 @@ raw_suite_root()
 	echo "${1%-backports}"
 }
 
+# raw_qemu_cmd: set raw_qemu to the QEMU the guests run on and the
+# options it needs. RAW_QEMU=cache (the default where scripts/setup
+# unpacked it): bookworm-backports' QEMU in .cache/qemu, its data first
+# and the system's (seabios and all) after; RAW_QEMU=system: Debian 12's
+# own qemu-system-x86_64.
+# shellcheck disable=SC2034 # raw_qemu is the callers'
+raw_qemu_cmd()
+{
+	local root=$raw_cache/qemu/root
+
+	case ${RAW_QEMU:-cache} in
+	cache)
+		if [[ -x $root/usr/bin/qemu-system-x86_64 ]]; then
+			raw_qemu=("$root/usr/bin/qemu-system-x86_64"
+				-L "$root/usr/share/qemu" -L /usr/share/qemu
+				-L /usr/share/seabios)
+			return 0
+		fi
+		[[ -z ${RAW_QEMU:-} ]] ||
+			raw_die "RAW_QEMU=cache: no $root (run scripts/setup)"
+		;;
+	system) ;;
+	*) raw_die "RAW_QEMU=$RAW_QEMU: cache or system" ;;
+	esac
+	raw_qemu=(qemu-system-x86_64)
+}
+
 # raw_apt CMD ARGS...: apt-get or apt-cache through the private apt
 # configuration scripts/setup writes under .cache/apt (Debian suites
 # other than the host's; the host's own apt setup is never touched).
