@@ -16,7 +16,8 @@ if ! modprobe null_blk nr_devices=1 || ! modprobe raw; then
 	echo "not ok - modprobe null_blk and raw"
 	exit 1
 fi
-if ! modprobe raw_kunit; then
+# The disk by number: KUnit's threads may not see this /dev.
+if ! modprobe raw_kunit disk="$(cat /sys/block/nullb0/dev)"; then
 	echo "not ok - modprobe raw_kunit"
 	exit 1
 fi

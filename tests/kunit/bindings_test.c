@@ -8,7 +8,9 @@
  * table they change is the live one: tests/debug/kunit.sh loads raw with
  * its default max_raw_minors (256) and null_blk with one device,
  * /dev/nullb0, before this module, and checks afterwards that raw unloads
- * (every binding made here was undone).  The requests live in user memory
+ * (every binding made here was undone).  The disk comes by number, as
+ * disk=MAJ:MIN: KUnit's threads may not see the guest's /dev (on 7.3 the
+ * path lookup gave -ENOENT).  The requests live in user memory
  * (kunit_vm_mmap()), as an ioctl's do.
  */
 #include <kunit/test.h>
@@ -36,6 +38,10 @@
 #define BIND_B		8
 #define BIND_LAST	(BIND_MINORS - 1)
 #define BIND_DISK	"/dev/nullb0"
+
+static char *bind_disk;
+module_param_named(disk, bind_disk, charp, 0444);
+MODULE_PARM_DESC(disk, "MAJ:MIN of " BIND_DISK " (default: look the path up)");
 
 struct bind_ctx {
 	void __user *ureq;	/* a page of user memory, nothing after it */
@@ -137,8 +143,18 @@ static int bind_test_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	test->priv = ctx;
 	bind_map(test);
-	KUNIT_ASSERT_EQ_MSG(test, lookup_bdev(BIND_DISK, &ctx->disk), 0,
-			    "%s (tests/debug/kunit.sh loads null_blk)", BIND_DISK);
+	if (bind_disk) {
+		unsigned int major, minor;
+
+		KUNIT_ASSERT_EQ_MSG(test,
+				    sscanf(bind_disk, "%u:%u", &major, &minor),
+				    2, "disk=%s is not MAJ:MIN", bind_disk);
+		ctx->disk = MKDEV(major, minor);
+	} else {
+		KUNIT_ASSERT_EQ_MSG(test, lookup_bdev(BIND_DISK, &ctx->disk),
+				    0, "%s (tests/debug/kunit.sh loads null_blk)",
+				    BIND_DISK);
+	}
 	ctx->absent = MKDEV(MAJOR(ctx->disk), MINOR(ctx->disk) + 1000);
 	return 0;
 }
