@@ -16,8 +16,11 @@
  *    EAGAIN, io_uring hands the request to its worker) and the request
  *    completes with all its bytes, never -EAGAIN, the data read being the
  *    data on the device.
- * With the queue idle again, RWF_NOWAIT I/O does its work.  Page pins
- * come back to where they started.
+ * With the queue idle again, RWF_NOWAIT I/O does its work, and libaio and
+ * io_uring RWF_NOWAIT requests of several bios, whose later bios meet the
+ * tag their first one holds, complete in full: raw submits those bios
+ * again without REQ_NOWAIT (the would-block found late).  Page pins come
+ * back to where they started.
  *
  * usage: nowait BUSY_MS BLOCKDEV [TRIES]
  *   TRIES (default 3) of each call; BLOCKDEV (at least 16 MiB) has the
@@ -47,6 +50,7 @@
 #define NBUSY		2		/* one holds the tag, one waits */
 #define BIG_ROFF	(8 * MIB)
 #define BIG_WOFF	(12 * MIB)
+#define LATE		MIB		/* several bios, under BIG */
 
 static const char *raw_path;
 static int fd, bfd;
@@ -328,6 +332,91 @@ static void check_idle(char *buf)
 	     "the device holds what it wrote");
 }
 
+/*
+ * The would-block found late.  On the idle queue an asynchronous RWF_NOWAIT
+ * request of several bios finds the one tag free for its first bio, and
+ * every later bio fails with BLK_STS_AGAIN (on dm, through its clones).
+ * raw submits those again without REQ_NOWAIT, so the request completes in
+ * full, one I/O after another, while the call itself returns at once.  The
+ * caller asked for RWF_NOWAIT, so neither libaio nor io_uring retries an
+ * EAGAIN of its own: the bytes can only come from raw's resubmission.
+ */
+static void check_late_one(int uring, int w, char *buf, off_t off, int seed)
+{
+	struct timespec tmo = { 30, 0 };
+	struct iocb cb, *cbs[1] = { &cb };
+	io_context_t ctx = 0;
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	struct io_event ev;
+	double t0, sub_ms, all_ms;
+	long res = 0;
+	int n;
+
+	if (w)
+		t_fill(buf, LATE, off, seed);
+	else
+		memset(buf, 0, LATE);
+	if (uring) {
+		t_fatal_if_neg(io_uring_queue_init(4, &ring, 0),
+			       "io_uring_queue_init");
+		sqe = io_uring_get_sqe(&ring);
+		if (w)
+			io_uring_prep_write(sqe, fd, buf, LATE, off);
+		else
+			io_uring_prep_read(sqe, fd, buf, LATE, off);
+		sqe->rw_flags = RWF_NOWAIT;
+	} else {
+		t_fatal_if_neg(io_setup(4, &ctx), "io_setup");
+		if (w)
+			io_prep_pwrite(&cb, fd, buf, LATE, off);
+		else
+			io_prep_pread(&cb, fd, buf, LATE, off);
+		cb.aio_rw_flags = RWF_NOWAIT;
+	}
+	t0 = t_now_ms();
+	n = uring ? io_uring_submit(&ring) : io_submit(ctx, 1, cbs);
+	sub_ms = t_now_ms() - t0;
+	if (uring && n == 1 && !io_uring_wait_cqe(&ring, &cqe)) {
+		res = cqe->res;
+		io_uring_cqe_seen(&ring, cqe);
+	} else if (!uring && n == 1 && io_getevents(ctx, 1, 1, &ev, &tmo) == 1) {
+		res = (long)ev.res;
+	}
+	all_ms = t_now_ms() - t0;
+	if (uring)
+		io_uring_queue_exit(&ring);
+	else
+		io_destroy(ctx);
+
+	t_ok(n == 1 && sub_ms < quick_ms,
+	     "idle queue, one tag: %s of an RWF_NOWAIT %s of %llu KiB returns at once: %d in %.1f ms (< %.0f ms)",
+	     uring ? "io_uring_submit" : "libaio io_submit",
+	     w ? "write" : "read", LATE / KIB, n, sub_ms, quick_ms);
+	t_ret(res, LATE, "its completion: all %llu KiB (%s), never EAGAIN",
+	      LATE / KIB, res < 0 ? t_errname((int)-res) : "bytes");
+	t_ok(all_ms >= 1.8 * busy_ms,
+	     "in %.0f ms: its bios went one after another through the one tag (>= 2 I/Os of %u ms)",
+	     all_ms, busy_ms);
+	if (res != LATE)
+		return;
+	if (w) {
+		memset(buf, 0, LATE);
+		t_pread_all(bfd, buf, LATE, off);
+	}
+	t_ok(t_check(buf, LATE, off, seed), w ?
+	     "the device holds what it wrote" : "the data read is the device's");
+}
+
+static void check_late(char *buf)
+{
+	check_late_one(0, 0, buf, BIG_ROFF, SEED);
+	check_late_one(0, 1, buf, BIG_WOFF, SEED + 4);
+	check_late_one(1, 0, buf, BIG_ROFF + LATE, SEED);
+	check_late_one(1, 1, buf, BIG_WOFF + LATE, SEED + 5);
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t busy[NBUSY];
@@ -361,6 +450,7 @@ int main(int argc, char **argv)
 	check_uring(buf, 4 * KIB);
 	check_uring_big(buf, buf2, busy);	/* stops the busy threads */
 	check_idle(buf);
+	check_late(buf);
 	t_check_pins(pins0, "after the busy queue");
 
 	free(buf);

@@ -6,7 +6,10 @@
 # kept busy by reads (no I/O scheduler); then dm-linear over it (a stacked device whose bios
 # fail with BLK_STS_AGAIN through its clones).  preadv2/pwritev2 and libaio
 # get EAGAIN at once, io_uring_submit returns at once and its requests
-# complete in full from io_uring's worker.
+# complete in full from io_uring's worker.  On the idle one-tag queue,
+# RWF_NOWAIT libaio and io_uring requests of several bios complete in full:
+# the bios after the first meet its tag, and raw submits them again without
+# REQ_NOWAIT (on dm, the would-block comes back through dm's clones).
 # shellcheck source=tests/lib/guest.sh
 . "$(dirname "$0")/../lib/guest.sh"
 
