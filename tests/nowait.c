@@ -341,7 +341,9 @@ static void check_idle(char *buf)
  * caller asked for RWF_NOWAIT, so neither libaio nor io_uring retries an
  * EAGAIN of its own: the bytes can only come from raw's resubmission.
  */
-static void check_late_one(int uring, int w, char *buf, off_t off, int seed)
+/* One RWF_NOWAIT libaio or io_uring request of LATE bytes on @dfd; its result. */
+static long late_io(int uring, int w, int dfd, char *buf, off_t off,
+		    double *sub_ms, double *all_ms, int *n)
 {
 	struct timespec tmo = { 30, 0 };
 	struct iocb cb, *cbs[1] = { &cb };
@@ -350,63 +352,79 @@ static void check_late_one(int uring, int w, char *buf, off_t off, int seed)
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
 	struct io_event ev;
-	double t0, sub_ms, all_ms;
 	long res = 0;
+	double t0;
+
+	if (uring) {
+		t_fatal_if_neg(io_uring_queue_init(4, &ring, 0),
+			       "io_uring_queue_init");
+		sqe = io_uring_get_sqe(&ring);
+		if (w)
+			io_uring_prep_write(sqe, dfd, buf, LATE, off);
+		else
+			io_uring_prep_read(sqe, dfd, buf, LATE, off);
+		sqe->rw_flags = RWF_NOWAIT;
+	} else {
+		t_fatal_if_neg(io_setup(4, &ctx), "io_setup");
+		if (w)
+			io_prep_pwrite(&cb, dfd, buf, LATE, off);
+		else
+			io_prep_pread(&cb, dfd, buf, LATE, off);
+		cb.aio_rw_flags = RWF_NOWAIT;
+	}
+	t0 = t_now_ms();
+	*n = uring ? io_uring_submit(&ring) : io_submit(ctx, 1, cbs);
+	*sub_ms = t_now_ms() - t0;
+	if (uring && *n == 1 && !io_uring_wait_cqe(&ring, &cqe)) {
+		res = cqe->res;
+		io_uring_cqe_seen(&ring, cqe);
+	} else if (!uring && *n == 1 &&
+		   io_getevents(ctx, 1, 1, &ev, &tmo) == 1) {
+		res = (long)ev.res;
+	}
+	*all_ms = t_now_ms() - t0;
+	if (uring)
+		io_uring_queue_exit(&ring);
+	else
+		io_destroy(ctx);
+	return res;
+}
+
+static void check_late_one(int uring, int w, char *buf, off_t off, int seed)
+{
+	const char *call = uring ? "io_uring_submit" : "libaio io_submit";
+	double sub_ms, all_ms;
+	long res;
 	int n;
 
 	if (w)
 		t_fill(buf, LATE, off, seed);
 	else
 		memset(buf, 0, LATE);
-	if (uring) {
-		t_fatal_if_neg(io_uring_queue_init(4, &ring, 0),
-			       "io_uring_queue_init");
-		sqe = io_uring_get_sqe(&ring);
-		if (w)
-			io_uring_prep_write(sqe, fd, buf, LATE, off);
-		else
-			io_uring_prep_read(sqe, fd, buf, LATE, off);
-		sqe->rw_flags = RWF_NOWAIT;
-	} else {
-		t_fatal_if_neg(io_setup(4, &ctx), "io_setup");
-		if (w)
-			io_prep_pwrite(&cb, fd, buf, LATE, off);
-		else
-			io_prep_pread(&cb, fd, buf, LATE, off);
-		cb.aio_rw_flags = RWF_NOWAIT;
-	}
-	t0 = t_now_ms();
-	n = uring ? io_uring_submit(&ring) : io_submit(ctx, 1, cbs);
-	sub_ms = t_now_ms() - t0;
-	if (uring && n == 1 && !io_uring_wait_cqe(&ring, &cqe)) {
-		res = cqe->res;
-		io_uring_cqe_seen(&ring, cqe);
-	} else if (!uring && n == 1 && io_getevents(ctx, 1, 1, &ev, &tmo) == 1) {
-		res = (long)ev.res;
-	}
-	all_ms = t_now_ms() - t0;
-	if (uring)
-		io_uring_queue_exit(&ring);
-	else
-		io_destroy(ctx);
-
+	res = late_io(uring, w, fd, buf, off, &sub_ms, &all_ms, &n);
 	t_ok(n == 1 && sub_ms < quick_ms,
 	     "idle queue, one tag: %s of an RWF_NOWAIT %s of %llu KiB returns at once: %d in %.1f ms (< %.0f ms)",
-	     uring ? "io_uring_submit" : "libaio io_submit",
-	     w ? "write" : "read", LATE / KIB, n, sub_ms, quick_ms);
+	     call, w ? "write" : "read", LATE / KIB, n, sub_ms, quick_ms);
 	t_ret(res, LATE, "its completion: all %llu KiB (%s), never EAGAIN",
 	      LATE / KIB, res < 0 ? t_errname((int)-res) : "bytes");
 	t_ok(all_ms >= 1.8 * busy_ms,
 	     "in %.0f ms: its bios went one after another through the one tag (>= 2 I/Os of %u ms)",
 	     all_ms, busy_ms);
-	if (res != LATE)
-		return;
-	if (w) {
-		memset(buf, 0, LATE);
-		t_pread_all(bfd, buf, LATE, off);
+	if (res == LATE) {
+		if (w) {
+			memset(buf, 0, LATE);
+			t_pread_all(bfd, buf, LATE, off);
+		}
+		t_ok(t_check(buf, LATE, off, seed), w ?
+		     "the device holds what it wrote" :
+		     "the data read is the device's");
 	}
-	t_ok(t_check(buf, LATE, off, seed), w ?
-	     "the device holds what it wrote" : "the data read is the device's");
+	if (w)
+		t_fill(buf, LATE, off, seed);
+	res = late_io(uring, w, bfd, buf, off, &sub_ms, &all_ms, &n);
+	t_note("the block device's O_DIRECT, the same: %d in %.1f ms, result %ld (%s) in %.0f ms",
+	       n, sub_ms, res, res < 0 ? t_errname((int)-res) : "bytes",
+	       all_ms);
 }
 
 static void check_late(char *buf)
