@@ -44,7 +44,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bio.h>
+#include <linux/blk-cgroup.h>
 #include <linux/blkdev.h>
+#include <linux/cgroup.h>
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
@@ -139,6 +141,8 @@ struct raw_request {
  * @req:   the request
  * @mm:    the caller's address space, held by mmgrab(): its pages are
  *         pinned from the worker while the address space has users
+ * @blkcg: the caller's block cgroup (a reference), which the later parts'
+ *         bios are charged to as the first part's are; NULL without one
  * @opf:   op and flags of the later parts' bios (no REQ_NOWAIT: the worker
  *         may wait)
  * @iter:  the bytes not yet submitted, over @iov
@@ -153,6 +157,7 @@ struct raw_cont {
 	struct work_struct work;
 	struct raw_request *req;
 	struct mm_struct *mm;
+	struct cgroup_subsys_state *blkcg;
 	blk_opf_t opf;
 	struct iov_iter iter;
 	struct iovec iov[];
@@ -1108,11 +1113,14 @@ static struct raw_cont *raw_cont_alloc(struct iov_iter *iter, blk_opf_t opf,
 	cont->opf = opf & ~(REQ_NOWAIT | REQ_ALLOC_CACHE);
 	cont->mm = current->mm;
 	mmgrab(cont->mm);
+	cont->blkcg = NULL;
 	return cont;
 }
 
 static void raw_cont_free(struct raw_cont *cont)
 {
+	if (cont->blkcg)
+		css_put(cont->blkcg);
 	mmdrop(cont->mm);
 	kfree(cont);
 }
@@ -1129,7 +1137,9 @@ static void raw_cont_submit(struct raw_request *req, struct raw_cont *cont)
 	atomic_set(&req->ref, 1);
 	if (mmget_not_zero(cont->mm)) {
 		kthread_use_mm(cont->mm);
+		kthread_associate_blkcg(cont->blkcg);
 		raw_req_submit(req, bdev, &cont->iter, cont->opf, NULL);
+		kthread_associate_blkcg(NULL);
 		kthread_unuse_mm(cont->mm);
 		/*
 		 * Not mmput(): the last user's put runs exit_aio(), which
@@ -1161,6 +1171,23 @@ static void raw_cont_workfn(struct work_struct *work)
 	req->cont = NULL;
 	raw_cont_free(cont);
 	raw_req_end_async(req);
+}
+
+/*
+ * Charge the caller, in /proc/PID/io, with the bytes the worker will
+ * submit for it, as O_DIRECT's caller is charged when it submits all its
+ * bios at once: the worker's task is not the caller's (and submit_bio()
+ * counts a read in the worker's own figures as well).  Called before the
+ * submitter's reference goes, while @cont->iter is still its own.
+ */
+static void raw_cont_account(struct raw_request *req, struct raw_cont *cont)
+{
+	size_t rest = iov_iter_count(&cont->iter);
+
+	if (req->is_read)
+		task_io_account_read(rest);
+	else
+		task_io_account_write(rest);
 }
 
 /*
@@ -1197,6 +1224,10 @@ static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
 	if (cont) {
 		cont->req = req;
 		req->cont = cont;
+		/* The cgroup the caller's bios go to, for the worker's too. */
+		cont->blkcg = bio_blkcg_css(bio);
+		if (cont->blkcg)
+			css_get(cont->blkcg);
 	}
 	if (opf & REQ_NOWAIT)
 		WRITE_ONCE(iocb->private, RAW_IOCB_SUBMITTING);
@@ -1206,6 +1237,8 @@ static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
 				raw_cont_free(cont);
 			return raw_async_again(iocb, bio, req->pins);
 		}
+		if (cont)
+			raw_cont_account(req, cont);
 		raw_req_put(req);
 		return -EIOCBQUEUED;
 	}

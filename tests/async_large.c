@@ -10,11 +10,15 @@
  *    bytes: nothing in it would block;
  *  - so is 64 MiB from an io_uring registered buffer (nothing to pin);
  *  - the page pins held while such a request runs never exceed the bound;
+ *  - a 64 MiB write and read are charged whole to the caller: to its
+ *    /proc/self/io and, given CGROUP (a cgroup v2 directory holding this
+ *    process, with the io controller), to the cgroup's io.stat for
+ *    BLOCKDEV, though raw's worker submits all but their first 4 MiB;
  *  - a process SIGKILLed with a 256 MiB aio or io_uring read in flight,
  *    and an io_uring ring closed with one in flight, leave no pin behind
  *    and a minor that unbinds.
  *
- * usage: async_large MINOR BLOCKDEV DELAY_MS
+ * usage: async_large MINOR BLOCKDEV DELAY_MS [CGROUP]
  *   binds raw MINOR to BLOCKDEV (at least 256 MiB, every I/O taking
  *   DELAY_MS: null_blk irqmode=2 completion_nsec=...), overwrites its data
  *   and unbinds it at the end.
@@ -30,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -51,6 +56,8 @@
 #define PIN_SLACK	64
 
 static int fd;
+static dev_t bdev;
+static const char *cgroup;
 static unsigned long long verified;
 static unsigned int delay_ms;
 static long long pins_base;
@@ -200,6 +207,87 @@ static void one_large(struct req *r, int write, char *buf, size_t len,
 	     r->api, (unsigned long long)(len / MIB), what,
 	     flags ? " RWF_NOWAIT" : "", PIN_BOUND, peak, PIN_SLACK);
 	t_ok(req_peek(r) == 1, "%s: one completion only", r->api);
+}
+
+/* The value of @key in /proc/self/io, the whole process's. */
+static long long proc_io(const char *key)
+{
+	char name[32];
+	long long v, ret = -1;
+	FILE *f = fopen("/proc/self/io", "r");
+
+	if (!f)
+		t_fatal("/proc/self/io");
+	while (fscanf(f, "%31[^:]: %lld\n", name, &v) == 2)
+		if (!strcmp(name, key))
+			ret = v;
+	fclose(f);
+	if (ret < 0)
+		t_fatal("/proc/self/io has no %s", key);
+	return ret;
+}
+
+/* @key ("rbytes", "wbytes") of BLOCKDEV's line in the cgroup's io.stat. */
+static long long cg_io(const char *key)
+{
+	char path[256], line[512], want[32], *p;
+	long long ret = 0;
+	size_t klen = strlen(key);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/io.stat", cgroup);
+	snprintf(want, sizeof(want), "%u:%u ", major(bdev), minor(bdev));
+	f = fopen(path, "r");
+	if (!f)
+		t_fatal("%s", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, want, strlen(want)))
+			continue;
+		for (p = strstr(line, key); p; p = strstr(p + 1, key))
+			if (p[klen] == '=' && p[-1] == ' ')
+				ret = strtoll(p + klen + 1, NULL, 10);
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * Write and read 64 MiB by @r, each charged whole to this process and its
+ * cgroup.  raw's worker submits every part after the first: without care
+ * its bytes would count for the worker and the root cgroup.  The slack
+ * covers whatever else the process's threads did meanwhile (nothing of
+ * this size).
+ */
+static void check_charges(struct req *r, char *buf)
+{
+	static const char *const pkey[2] = { "read_bytes", "write_bytes" };
+	static const char *const ckey[2] = { "rbytes", "wbytes" };
+	const long long len = 64 * MIB, slack = MIB;
+	long long p0, c0 = 0, dp, dc;
+	int w;
+
+	t_fill(buf, len, 0, 77);
+	for (w = 1; w >= 0; w--) {
+		p0 = proc_io(pkey[w]);
+		if (cgroup)
+			c0 = cg_io(ckey[w]);
+		if (!w)
+			memset(buf, 0, len);
+		one_large(r, w, buf, len, 0, 0, 0);
+		dp = proc_io(pkey[w]) - p0;
+		t_ok(dp >= len && dp <= len + slack,
+		     "%s 64 MiB %s: /proc/self/io %s grew by %lld (%lld expected)",
+		     r->api, w ? "write" : "read", pkey[w], dp, len);
+		if (!cgroup)
+			continue;
+		dc = cg_io(ckey[w]) - c0;
+		t_ok(dc >= len && dc <= len + slack,
+		     "%s 64 MiB %s: the cgroup's io.stat %s for %u:%u grew by %lld (%lld expected)",
+		     r->api, w ? "write" : "read", ckey[w], major(bdev),
+		     minor(bdev), dc, len);
+	}
+	t_ok(t_check(buf, len, 0, 77), "%s: the data read is the data written",
+	     r->api);
 }
 
 static void req_open(struct req *r, int uring)
@@ -356,23 +444,6 @@ static void check_ring_close(char *buf)
 	t_check_pins(pins_base, "the ring closed with a 64 MiB read in flight");
 }
 
-/*
- * The minor unbinds once the last file of it is gone: a file the last
- * completion held may be released a moment later, from a workqueue.
- */
-static int finish(int ctl, int minor)
-{
-	double t0 = t_now_ms();
-	int ret;
-
-	while ((ret = t_bind(ctl, minor, 0, 0)) && errno == EBUSY &&
-	       t_now_ms() - t0 < 5000)
-		usleep(20 * 1000);
-	t_ret(ret, 0, "unbind raw%d (after %.0f ms)", minor, t_now_ms() - t0);
-	close(ctl);
-	return t_done();
-}
-
 int main(int argc, char **argv)
 {
 	const char *path;
@@ -380,10 +451,13 @@ int main(int argc, char **argv)
 	int ctl, minor;
 	char *buf;
 
-	if (argc != 4)
-		t_usage("async_large", "MINOR BLOCKDEV DELAY_MS");
+	if (argc != 4 && argc != 5)
+		t_usage("async_large", "MINOR BLOCKDEV DELAY_MS [CGROUP]");
 	minor = t_num(argv[1]);
 	delay_ms = t_num(argv[3]);
+	bdev = t_rdev(argv[2]);
+	if (argc == 5)
+		cgroup = argv[4];
 	fd = t_raw_bind_open(&ctl, minor, argv[2], O_RDWR);
 	path = t_raw_path(minor);
 	if (t_dev_size(fd) < BIG)
@@ -393,10 +467,12 @@ int main(int argc, char **argv)
 	pins_base = t_pins_held();
 	req_open(&r, 0);
 	check_sizes(&r, buf, 40);
+	check_charges(&r, buf);
 	req_close(&r);
 	t_check_pins(pins_base, "the aio requests");
 	req_open(&r, 1);
 	check_sizes(&r, buf, 50);
+	check_charges(&r, buf);
 	req_close(&r);
 	t_check_pins(pins_base, "the io_uring requests");
 	check_fixed(buf, 60);
@@ -408,5 +484,5 @@ int main(int argc, char **argv)
 	check_kill(path, 0);
 	check_kill(path, 1);
 	t_figure("bytes_verified", verified);
-	return finish(ctl, minor);
+	return t_raw_finish_wait(ctl, minor);
 }

@@ -353,6 +353,19 @@ int t_raw_finish(int ctl, int minor)
 	return t_done();
 }
 
+int t_raw_finish_wait(int ctl, int minor)
+{
+	double t0 = t_now_ms();
+	int ret;
+
+	while ((ret = t_bind(ctl, minor, 0, 0)) && errno == EBUSY &&
+	       t_now_ms() - t0 < 5000)
+		usleep(20 * 1000);
+	t_ret(ret, 0, "unbind raw%d (after %.0f ms)", minor, t_now_ms() - t0);
+	close(ctl);
+	return t_done();
+}
+
 uint64_t t_dev_size(int fd)
 {
 	uint64_t size;

@@ -89,6 +89,12 @@ int t_raw_bind_open(int *ctl, int minor, const char *bdev_path, int flags);
  * the descriptors of raw @minor first: an open minor does not unbind.
  */
 int t_raw_finish(int ctl, int minor);
+/*
+ * t_raw_finish() for a program whose last asynchronous completion may
+ * hold the minor's file a moment after the event: the file is released
+ * from a workqueue, so EBUSY is retried for up to 5 s.
+ */
+int t_raw_finish_wait(int ctl, int minor);
 
 /* Block device facts, through ioctls on @fd; fatal on failure. */
 uint64_t t_dev_size(int fd);
