@@ -1843,9 +1843,9 @@ int raw_io_init(void)
 
 void raw_io_exit(void)
 {
-	destroy_workqueue(raw_cont_wq);
 	flush_work(&raw_again_work);
 	flush_work(&raw_settle_work);
 	flush_work(&raw_dirty_work);
+	destroy_workqueue(raw_cont_wq);
 	bioset_exit(&raw_bio_set);
 }
