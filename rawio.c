@@ -682,22 +682,23 @@ static bool raw_bvec_same_page(const struct bio_vec *bv, struct page *page,
 }
 
 /*
- * Whether @page, from its start, is the next page of @bv's folio and @bv
- * ends its last page.  A bvec stays within one folio, as the block layer's
- * own O_DIRECT builds them, so that it is released folio by folio.
+ * Whether @page, from its start, follows @bv's last page in memory and @bv
+ * ends that page.  A bvec then takes physically contiguous pages across
+ * folios, as 6.1's and 6.12's block O_DIRECT build them: the block layer
+ * walks, splits and maps a bio bvec by bvec, so fewer, longer bvecs cost it
+ * less (the 255-sector split of a 1 MiB bio walks each of them).
  */
 static bool raw_bvec_next_page(const struct bio_vec *bv, struct page *page,
 			       size_t off)
 {
-	struct page *last = raw_bvec_last_page(bv);
-
 	return !off && !offset_in_page(bv->bv_offset + bv->bv_len) &&
-	       page == last + 1 && page_folio(page) == page_folio(last);
+	       page == raw_bvec_last_page(bv) + 1;
 }
 
 /*
  * Append the run of @len bytes from @off in @pages[0] on to @bio, one bvec
- * per stretch of a folio.  @bio has a free bvec for every page of the run.
+ * per physically contiguous stretch.  @bio has a free bvec for every page
+ * of the run.
  * A page that continues the last bvec within its final page (an iovec
  * segment ending mid-page, the next one starting there) already holds the
  * bio's pin: its second one is given back, so each page of the bio, as
@@ -737,7 +738,7 @@ static void raw_bio_add_run(struct bio *bio, struct page **pages, size_t len,
 
 /*
  * Fill @bio with pages from @iter, as many as it has bvecs (a bvec may
- * take several pages of a folio, but the pages a bio pins stay within what
+ * take several contiguous pages, but the pages a bio pins stay within what
  * the bvecs it was allocated with promise: the pinning bound counts on
  * that).  Returns the bytes added and sets @nr_pages to the pages the bio
  * holds, or returns a negative errno if not even one page could be had; a
@@ -842,6 +843,16 @@ static unsigned int raw_nowait_max_bytes(struct block_device *bdev)
 
 	bytes = min_t(unsigned int, bytes, segs << PAGE_SHIFT);
 	return round_down(bytes, bdev_logical_block_size(bdev));
+}
+
+/*
+ * Whether @count bytes to @bdev go out as one REQ_NOWAIT bio.  A page
+ * always does, without a look at the queue: every queue takes a page in
+ * one request at least (max_sectors and max_segments say so).
+ */
+static bool raw_nowait_fits(struct block_device *bdev, size_t count)
+{
+	return count <= PAGE_SIZE || count <= raw_nowait_max_bytes(bdev);
 }
 
 /*
@@ -1365,7 +1376,8 @@ out:
 }
 
 /* Complete the call of the one-bio asynchronous request @req with @ret. */
-static void raw_async_one_done(struct raw_request *req, ssize_t ret)
+static __always_inline void raw_async_one_done(struct raw_request *req,
+					       ssize_t ret)
 {
 	struct kiocb *iocb = req->iocb;
 
@@ -1542,7 +1554,7 @@ static ssize_t raw_io(struct kiocb *iocb, struct iov_iter *iter,
 	blk_opf_t opf;
 
 	if (one && raw_nowait(iocb, bdev) &&
-	    iov_iter_count(iter) > raw_nowait_max_bytes(bdev))
+	    !raw_nowait_fits(bdev, iov_iter_count(iter)))
 		one = false;
 	opf = raw_bio_opf(iocb, bdev, is_read, sync, one);
 
@@ -1554,6 +1566,21 @@ static ssize_t raw_io(struct kiocb *iocb, struct iov_iter *iter,
 	if (one)
 		return raw_io_sync_one(iocb, iter, rf, opf, nr_vecs);
 	return raw_io_sync(iocb, iter, rf, opf);
+}
+
+/*
+ * The alignment of @iter's memory and length, as iov_iter_alignment()
+ * gives it, without the call where a bvec iterator's bytes are all in its
+ * first bvec (an io_uring registered buffer, as a rule).
+ */
+static unsigned long raw_iter_alignment(const struct iov_iter *iter)
+{
+	size_t count = iov_iter_count(iter);
+
+	if (iov_iter_is_bvec(iter) &&
+	    iter->bvec->bv_len - iter->iov_offset >= count)
+		return (iter->bvec->bv_offset + iter->iov_offset) | count;
+	return iov_iter_alignment(iter);
 }
 
 static ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
@@ -1573,7 +1600,7 @@ static ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
 
 	if (!count)
 		return 0;
-	if ((pos | iov_iter_alignment(iter)) & mask)
+	if ((pos | raw_iter_alignment(iter)) & mask)
 		return -EINVAL;
 	if (pos >= size)
 		return is_read ? 0 : -ENOSPC;
