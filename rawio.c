@@ -1178,8 +1178,10 @@ static void raw_cont_workfn(struct work_struct *work)
  * Submit @iocb, more than one bio, and return -EIOCBQUEUED.  A request
  * that needs more pins than RAW_MAX_PINNED is continued by raw_cont_wq
  * from its own copy of the iovecs: only the first part is submitted here.
+ * Not inlined: its stack frame (a plug, the stack protector's canary)
+ * would burden every one-bio call of raw_rw_iter().
  */
-static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
+static noinline ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
 			    struct raw_file *rf, blk_opf_t opf)
 {
 	struct block_device *bdev = rf->rb.bdev;
@@ -1252,17 +1254,25 @@ static inline bool raw_plug_helps(struct bio *bio)
 	return raw_plug_runs_queue(q) || bio_sectors(bio) > queue_max_sectors(q);
 }
 
-static inline void raw_submit_one(struct bio *bio)
+/*
+ * Not inlined: a plug on the stack makes its caller's frame carry the stack
+ * protector's canary, which every unplugged one-bio call would pay for.
+ */
+static noinline void raw_submit_plugged(struct bio *bio)
 {
 	struct blk_plug plug;
 
-	if (!raw_plug_helps(bio)) {
-		submit_bio(bio);
-		return;
-	}
 	blk_start_plug(&plug);
 	submit_bio(bio);
 	blk_finish_plug(&plug);
+}
+
+static inline void raw_submit_one(struct bio *bio)
+{
+	if (raw_plug_helps(bio))
+		raw_submit_plugged(bio);
+	else
+		submit_bio(bio);
 }
 
 static void raw_sync_end_io(struct bio *bio)
@@ -1457,7 +1467,6 @@ static ssize_t raw_io_async_one(struct kiocb *iocb, struct iov_iter *iter,
 {
 	struct raw_request *req;
 	struct raw_async *ra;
-	unsigned int nr_pages;
 	struct bio *bio;
 	ssize_t len;
 
@@ -1475,14 +1484,14 @@ static ssize_t raw_io_async_one(struct kiocb *iocb, struct iov_iter *iter,
 	bio->bi_end_io = raw_async_one_end_io;
 
 	/* Nobody looks at a queued call's iterator: no need to advance it. */
-	len = raw_bio_fill_one(bio, iter, req->pins, &nr_pages, false);
+	len = raw_bio_fill_one(bio, iter, req->pins, &ra->rbio.nr_pages, false);
 	if (len < 0) {
 		bio_put(bio);
 		return len;
 	}
 	req->size = len;
 	if (req->pins) {
-		this_cpu_add(rf->stats->pages_pinned, nr_pages);
+		this_cpu_add(rf->stats->pages_pinned, ra->rbio.nr_pages);
 		if (req->is_read)
 			raw_bio_set_dirty(bio);
 	}
