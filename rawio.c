@@ -1181,8 +1181,9 @@ static void raw_cont_workfn(struct work_struct *work)
  * Not inlined: its stack frame (a plug, the stack protector's canary)
  * would burden every one-bio call of raw_rw_iter().
  */
-static noinline ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
-			    struct raw_file *rf, blk_opf_t opf)
+static noinline ssize_t raw_io_async(struct kiocb *iocb,
+				     struct iov_iter *iter,
+				     struct raw_file *rf, blk_opf_t opf)
 {
 	struct block_device *bdev = rf->rb.bdev;
 	struct raw_cont *cont = NULL;
