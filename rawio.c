@@ -686,13 +686,17 @@ static bool raw_bvec_same_page(const struct bio_vec *bv, struct page *page,
  * ends that page.  A bvec then takes physically contiguous pages across
  * folios, as 6.1's and 6.12's block O_DIRECT build them: the block layer
  * walks, splits and maps a bio bvec by bvec, so fewer, longer bvecs cost it
- * less (the 255-sector split of a 1 MiB bio walks each of them).
+ * less (the 255-sector split of a 1 MiB bio walks each of them).  Both the
+ * page frames and their struct pages must follow on: without a virtually
+ * mapped memmap, the struct pages of two sections need not.
  */
 static bool raw_bvec_next_page(const struct bio_vec *bv, struct page *page,
 			       size_t off)
 {
+	struct page *last = raw_bvec_last_page(bv);
+
 	return !off && !offset_in_page(bv->bv_offset + bv->bv_len) &&
-	       page == raw_bvec_last_page(bv) + 1;
+	       page == last + 1 && page_to_pfn(page) == page_to_pfn(last) + 1;
 }
 
 /*
