@@ -39,9 +39,9 @@ bool raw_bio_dirty(struct bio *bio)
 }
 
 /*
- * One call per bvec: the pages of a bvec are contiguous (the engine keeps
- * a bvec within a folio), and the range call drops a folio's pins, and
- * dirties it where it is clean, once for all its pages in the range.
+ * One call per bvec: the pages of a bvec are physically contiguous, and the
+ * range call walks them folio by folio, dropping each folio's pins, and
+ * dirtying it where it is clean, once for all its pages in the range.
  */
 void raw_unpin_bio(struct bio *bio, bool dirty)
 {

@@ -687,9 +687,13 @@ static bool raw_bvec_same_page(const struct bio_vec *bv, struct page *page,
 }
 
 /*
- * Whether @page, from its start, is the next page of @bv's folio and @bv
- * ends its last page.  A bvec stays within one folio, as the block layer's
- * own O_DIRECT builds them, so that it is released folio by folio.
+ * Whether @page, from its start, follows @bv's last page in memory and @bv
+ * ends that page.  A bvec then takes physically contiguous pages across
+ * folios, as 6.1's and 6.12's block O_DIRECT build them: the block layer
+ * walks, splits and maps a bio bvec by bvec, so fewer, longer bvecs cost it
+ * less (the 255-sector split of a 1 MiB bio walks each of them).  Both the
+ * page frames and their struct pages must follow on: without a virtually
+ * mapped memmap, the struct pages of two sections need not.
  */
 static bool raw_bvec_next_page(const struct bio_vec *bv, struct page *page,
 			       size_t off)
@@ -697,12 +701,13 @@ static bool raw_bvec_next_page(const struct bio_vec *bv, struct page *page,
 	struct page *last = raw_bvec_last_page(bv);
 
 	return !off && !offset_in_page(bv->bv_offset + bv->bv_len) &&
-	       page == last + 1 && page_folio(page) == page_folio(last);
+	       page == last + 1 && page_to_pfn(page) == page_to_pfn(last) + 1;
 }
 
 /*
  * Append the run of @len bytes from @off in @pages[0] on to @bio, one bvec
- * per stretch of a folio.  @bio has a free bvec for every page of the run.
+ * per physically contiguous stretch.  @bio has a free bvec for every page
+ * of the run.
  * A page that continues the last bvec within its final page (an iovec
  * segment ending mid-page, the next one starting there) already holds the
  * bio's pin: its second one is given back, so each page of the bio, as
@@ -742,7 +747,7 @@ static void raw_bio_add_run(struct bio *bio, struct page **pages, size_t len,
 
 /*
  * Fill @bio with pages from @iter, as many as it has bvecs (a bvec may
- * take several pages of a folio, but the pages a bio pins stay within what
+ * take several contiguous pages, but the pages a bio pins stay within what
  * the bvecs it was allocated with promise: the pinning bound counts on
  * that).  Returns the bytes added and sets @nr_pages to the pages the bio
  * holds, or returns a negative errno if not even one page could be had; a
@@ -847,6 +852,16 @@ static unsigned int raw_nowait_max_bytes(struct block_device *bdev)
 
 	bytes = min_t(unsigned int, bytes, segs << PAGE_SHIFT);
 	return round_down(bytes, bdev_logical_block_size(bdev));
+}
+
+/*
+ * Whether @count bytes to @bdev go out as one REQ_NOWAIT bio.  A page
+ * always does, without a look at the queue: every queue takes a page in
+ * one request at least (max_sectors and max_segments say so).
+ */
+static bool raw_nowait_fits(struct block_device *bdev, size_t count)
+{
+	return count <= PAGE_SIZE || count <= raw_nowait_max_bytes(bdev);
 }
 
 /*
@@ -1194,9 +1209,12 @@ static void raw_cont_account(struct raw_request *req, struct raw_cont *cont)
  * Submit @iocb, more than one bio, and return -EIOCBQUEUED.  A request
  * that needs more pins than RAW_MAX_PINNED is continued by raw_cont_wq
  * from its own copy of the iovecs: only the first part is submitted here.
+ * Not inlined: its stack frame (a plug, the stack protector's canary)
+ * would burden every one-bio call of raw_rw_iter().
  */
-static ssize_t raw_io_async(struct kiocb *iocb, struct iov_iter *iter,
-			    struct raw_file *rf, blk_opf_t opf)
+static noinline ssize_t raw_io_async(struct kiocb *iocb,
+				     struct iov_iter *iter,
+				     struct raw_file *rf, blk_opf_t opf)
 {
 	struct block_device *bdev = rf->rb.bdev;
 	struct raw_cont *cont = NULL;
@@ -1274,17 +1292,25 @@ static inline bool raw_plug_helps(struct bio *bio)
 	return raw_plug_runs_queue(q) || bio_sectors(bio) > queue_max_sectors(q);
 }
 
-static inline void raw_submit_one(struct bio *bio)
+/*
+ * Not inlined: a plug on the stack makes its caller's frame carry the stack
+ * protector's canary, which every unplugged one-bio call would pay for.
+ */
+static noinline void raw_submit_plugged(struct bio *bio)
 {
 	struct blk_plug plug;
 
-	if (!raw_plug_helps(bio)) {
-		submit_bio(bio);
-		return;
-	}
 	blk_start_plug(&plug);
 	submit_bio(bio);
 	blk_finish_plug(&plug);
+}
+
+static inline void raw_submit_one(struct bio *bio)
+{
+	if (raw_plug_helps(bio))
+		raw_submit_plugged(bio);
+	else
+		submit_bio(bio);
 }
 
 static void raw_sync_end_io(struct bio *bio)
@@ -1398,7 +1424,8 @@ out:
 }
 
 /* Complete the call of the one-bio asynchronous request @req with @ret. */
-static void raw_async_one_done(struct raw_request *req, ssize_t ret)
+static __always_inline void raw_async_one_done(struct raw_request *req,
+					       ssize_t ret)
 {
 	struct kiocb *iocb = req->iocb;
 
@@ -1478,7 +1505,6 @@ static ssize_t raw_io_async_one(struct kiocb *iocb, struct iov_iter *iter,
 {
 	struct raw_request *req;
 	struct raw_async *ra;
-	unsigned int nr_pages;
 	struct bio *bio;
 	ssize_t len;
 
@@ -1496,14 +1522,14 @@ static ssize_t raw_io_async_one(struct kiocb *iocb, struct iov_iter *iter,
 	bio->bi_end_io = raw_async_one_end_io;
 
 	/* Nobody looks at a queued call's iterator: no need to advance it. */
-	len = raw_bio_fill_one(bio, iter, req->pins, &nr_pages, false);
+	len = raw_bio_fill_one(bio, iter, req->pins, &ra->rbio.nr_pages, false);
 	if (len < 0) {
 		bio_put(bio);
 		return len;
 	}
 	req->size = len;
 	if (req->pins) {
-		this_cpu_add(rf->stats->pages_pinned, nr_pages);
+		this_cpu_add(rf->stats->pages_pinned, ra->rbio.nr_pages);
 		if (req->is_read)
 			raw_bio_set_dirty(bio);
 	}
@@ -1575,7 +1601,7 @@ static ssize_t raw_io(struct kiocb *iocb, struct iov_iter *iter,
 	blk_opf_t opf;
 
 	if (one && raw_nowait(iocb, bdev) &&
-	    iov_iter_count(iter) > raw_nowait_max_bytes(bdev))
+	    !raw_nowait_fits(bdev, iov_iter_count(iter)))
 		one = false;
 	opf = raw_bio_opf(iocb, bdev, is_read, sync, one);
 
@@ -1587,6 +1613,21 @@ static ssize_t raw_io(struct kiocb *iocb, struct iov_iter *iter,
 	if (one)
 		return raw_io_sync_one(iocb, iter, rf, opf, nr_vecs);
 	return raw_io_sync(iocb, iter, rf, opf);
+}
+
+/*
+ * The alignment of @iter's memory and length, as iov_iter_alignment()
+ * gives it, without the call where a bvec iterator's bytes are all in its
+ * first bvec (an io_uring registered buffer, as a rule).
+ */
+static unsigned long raw_iter_alignment(const struct iov_iter *iter)
+{
+	size_t count = iov_iter_count(iter);
+
+	if (iov_iter_is_bvec(iter) &&
+	    iter->bvec->bv_len - iter->iov_offset >= count)
+		return (iter->bvec->bv_offset + iter->iov_offset) | count;
+	return iov_iter_alignment(iter);
 }
 
 static ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
@@ -1606,7 +1647,7 @@ static ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
 
 	if (!count)
 		return 0;
-	if ((pos | iov_iter_alignment(iter)) & mask)
+	if ((pos | raw_iter_alignment(iter)) & mask)
 		return -EINVAL;
 	if (pos >= size)
 		return is_read ? 0 : -ENOSPC;
