@@ -23,11 +23,12 @@
 #      kernel's own O_DIRECT on the namespace prints "WARNING: Voluntary
 #      context switch within RCU read-side critical section" on 6.1,
 #      6.12 and 7.3, with raw not loaded (Documentation/networked.rst).
-#   2. The path's link goes down for LINKDOWN s mid-fio, then the
-#      target's port is removed for as long: the controller leaves
-#      "live" (keep-alive or the target's disconnect), reconnects every
-#      reconnect_delay (10 s) and is "live" again; fio ends with no
-#      error and every byte it wrote checked.
+#   2. Mid-fio, the path's link is cut for 15 s (more than the 5 s
+#      keep-alive timeout), then the target's port is removed for 8 s:
+#      the controller leaves "live" (its keep-alive times out, or the
+#      target hangs up), tries again every reconnect_delay (10 s) and is
+#      "live" again. fio ends only once the I/O caught in the fault has
+#      completed: with no error and every byte it wrote checked.
 #   3. ctrl_loss_tmo=0, the link dropped, then (connected again) the port
 #      removed: the host gives up at once and deletes the controller and
 #      the head; fio's I/O fails with EIO within seconds, raw1 closes,
@@ -321,7 +322,7 @@ fio_start 8 psync libaio uring
 fio_end "one path" 3
 
 # --- 2. faults with the default reconnect settings
-fio_start $((linkdown + 18)) psync libaio uring
+fio_start $((linkdown + 10)) psync libaio uring
 sleep 3
 fault_link rawv0 $linkdown
 fault_watch "$ca"
@@ -330,7 +331,7 @@ check "link down: $ca live again within 30 s" wait_state "$ca" live 30
 note "link down: $ca live $(since_s "$fault_t0") s after the link went down"
 fio_end "link down $linkdown s" 3
 
-fio_start $((portdown + 15)) psync libaio uring
+fio_start $((portdown + 8)) psync libaio uring
 sleep 3
 fault_port 1 $portdown
 fault_watch "$ca"
@@ -374,7 +375,7 @@ check "$ca and $cb are paths of $disk" \
 # carry I/O when the fault comes.
 echo round-robin >"/sys/block/$h/device/iopolicy" ||
 	notok "iopolicy round-robin"
-fio_start $((linkdown + 15)) psync libaio uring
+fio_start $((linkdown + 8)) psync libaio uring
 sleep 3
 fault_link rawv0 $linkdown
 fault_watch "$ca" "$cb"
