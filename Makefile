@@ -47,7 +47,8 @@ RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	$(wildcard tests/debug/cases/*.sh) tests/kunit/build \
 	probes/run tests/probe-check \
 	scripts/soak $(wildcard tests/soak/*.sh) scripts/deb \
-	tests/system/run tests/system/image tests/system/guest
+	tests/system/run tests/system/image tests/system/guest \
+	tests/system/qemu.sh tests/db/run tests/db/guest
 KVER ?= 6.12
 CMD ?= /tests/run-guest
 
@@ -155,3 +156,19 @@ check-system-broken:
 	grep '^not ok - .*raw-bindings.service ran and succeeded' logs/system-broken-unit.log
 
 .PHONY: check-system check-system-broken
+
+# The database tier (Documentation/databases.rst), opt-in: MariaDB's
+# InnoDB on /dev/raw/raw1 in the trixie system guest, under sysbench, a
+# restart, hard QEMU kills during the load, raw against the block device.
+check-db:
+	tests/db/run
+
+# A raw whose fsync does not flush must fail the tier at the flush check,
+# and at no other.
+check-db-broken:
+	mkdir -p logs
+	! tests/db/run --break flush >logs/db-broken.log 2>&1
+	grep '^not ok - the fsyncs on raw1 reach its disk as flushes' logs/db-broken.log
+	test "$$(grep -c '^not ok - ' logs/db-broken.log)" = 1
+
+.PHONY: check-db check-db-broken
