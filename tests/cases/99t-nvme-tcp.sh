@@ -179,6 +179,23 @@ fio_start()
 		--verify_fatal=1 --serialize_overlap=1 --time_based \
 		--runtime="$f_secs" --output-format=terse $f_jobs >$log 2>&1 &
 	fio_pid=$!
+	f_base=$(t_cat /sys/class/raw/raw1/write_bytes)
+}
+
+# fio_io: wait (60 s at most) until fio's writes reach raw1, so that a
+# fault comes during its I/O and not before it opened the device (fio's
+# setup can take seconds on a loaded host).
+fio_io()
+{
+	f_t=0
+	while [ "$(t_cat /sys/class/raw/raw1/write_bytes)" -lt \
+		$((${f_base:-0} + 1048576)) ]; do
+		kill -0 $fio_pid 2>/dev/null || break
+		f_t=$((f_t + 1))
+		[ $f_t -lt 300 ] || { note "fio wrote no 1 MiB in 60 s"; break; }
+		sleep 0.2
+	done
+	sleep 1
 }
 
 # fio_end DESC N: fio ends within 120 s, with status 0 and N jobs that
@@ -323,7 +340,7 @@ fio_end "one path" 3
 
 # --- 2. faults with the default reconnect settings
 fio_start $((linkdown + 10)) psync libaio uring
-sleep 3
+fio_io
 fault_link rawv0 $linkdown
 fault_watch "$ca"
 check "link down: $ca left live ($seen)" test -n "$seen"
@@ -332,7 +349,7 @@ note "link down: $ca live $(since_s "$fault_t0") s after the link went down"
 fio_end "link down $linkdown s" 3
 
 fio_start $((portdown + 8)) psync libaio uring
-sleep 3
+fio_io
 fault_port 1 $portdown
 fault_watch "$ca"
 check "port removed: $ca left live ($seen)" test -n "$seen"
@@ -348,7 +365,7 @@ for fault in link port; do
 		t_fatal "connect to $addr_a with ctrl_loss_tmo=0"
 	disk=$(bind_head) || t_fatal "bind raw1 to the head of $ca"
 	fio_start 60 psync
-	sleep 3
+	fio_io
 	if [ $fault = link ]; then
 		fault_link rawv0 $linkdown
 	else
@@ -376,7 +393,7 @@ check "$ca and $cb are paths of $disk" \
 echo round-robin >"/sys/block/$h/device/iopolicy" ||
 	notok "iopolicy round-robin"
 fio_start $((linkdown + 8)) psync libaio uring
-sleep 3
+fio_io
 fault_link rawv0 $linkdown
 fault_watch "$ca" "$cb"
 check "multipath: $ca left live ($seen)" test -n "$seen"
