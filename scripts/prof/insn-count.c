@@ -3,8 +3,12 @@
  * insn-count.so: a QEMU TCG plugin that counts the guest instructions run
  * from each translation block's start address, for scripts/profile.
  *
- * QEMU 7.2 (Debian 12) accepts plugins of API version 1 and ships no
- * header for them, so the few entry points used are declared here.  At
+ * Neither QEMU the guests run on ships a plugin header, so the few entry
+ * points used are declared here.  They are the ones that API version 1
+ * (Debian 12's QEMU 7.2) and version 2 and later (bookworm-backports'
+ * QEMU 10, which dropped the inline counters of version 1) both have;
+ * the version the plugin claims is chosen at build time, -DINSN_COUNT_API=N
+ * (default 1).  Each block's runs are counted by a callback.  At
  * exit the plugin writes "ADDRESS INSTRUCTIONS" lines, one per address, to
  * the file named by its "out" argument (-plugin FILE,out=PATH).  With
  * "reset=ADDRESS" (hex), every count restarts from zero each time the
@@ -21,7 +25,6 @@
 
 typedef uint64_t qemu_plugin_id_t;
 struct qemu_plugin_tb;
-enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
 typedef void (*tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
 typedef void (*udata_cb_t)(qemu_plugin_id_t id, void *userdata);
 typedef void (*vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
@@ -29,9 +32,6 @@ enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS };
 
 void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id,
 					   tb_trans_cb_t cb);
-void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb,
-					      enum qemu_plugin_op op,
-					      void *ptr, uint64_t imm);
 void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb,
 					  vcpu_udata_cb_t cb,
 					  enum qemu_plugin_cb_flags flags,
@@ -41,7 +41,10 @@ void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, udata_cb_t cb,
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
 uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
 
-__attribute__((visibility("default"))) int qemu_plugin_version = 1;
+#ifndef INSN_COUNT_API
+#define INSN_COUNT_API 1
+#endif
+__attribute__((visibility("default"))) int qemu_plugin_version = INSN_COUNT_API;
 
 /* One translation of a block: it may be translated more than once. */
 struct block {
@@ -66,6 +69,14 @@ static void on_reset(unsigned int vcpu_index, void *userdata)
 	pthread_mutex_unlock(&lock);
 }
 
+/* Under -icount there is one vCPU, so the plain increment is safe. */
+static void on_run(unsigned int vcpu_index, void *userdata)
+{
+	struct block *b = userdata;
+
+	b->runs++;
+}
+
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	struct block *b = calloc(1, sizeof(*b));
@@ -83,8 +94,8 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	}
 	blocks[nr_blocks++] = b;
 	pthread_mutex_unlock(&lock);
-	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
-						 &b->runs, 1);
+	qemu_plugin_register_vcpu_tb_exec_cb(tb, on_run, QEMU_PLUGIN_CB_NO_REGS,
+					     b);
 	if (reset_vaddr && b->vaddr == reset_vaddr)
 		qemu_plugin_register_vcpu_tb_exec_cb(tb, on_reset,
 						     QEMU_PLUGIN_CB_NO_REGS,
