@@ -4,8 +4,12 @@
  *
  * rawN answers a few of its bound device's ioctls: the size and block
  * sizes, BLKDISCARD, BLKZEROOUT and BLKFLSBUF, each with the answer the
- * block device itself gives.  Native and 32-bit calls take one way,
- * raw_blk_ioctl().
+ * block device itself gives.  Where raw holds the device as a file
+ * (raw_bdev_file()), the call goes to that file's own handler, so the
+ * checks, the locking and the page cache's truncation are the block
+ * layer's.  Kernels without one answer here, with the checks the block
+ * layer makes on them (raw_discard_args()).  Native and 32-bit calls take
+ * one way, raw_blk_ioctl().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -79,7 +83,7 @@ static int raw_ioctl_erase(struct file *file, unsigned int cmd,
 	return ret;
 }
 
-/* The answers from the bound device itself. */
+/* The answers where the device is not held as a file: its own, rebuilt. */
 static long raw_blk_ioctl_local(struct file *file, unsigned int cmd,
 				void __user *argp, bool compat)
 {
@@ -126,11 +130,44 @@ static long raw_blk_ioctl_local(struct file *file, unsigned int cmd,
 	}
 }
 
+/* The ioctls rawN passes on: 32-bit numbers only from 32-bit callers. */
+static bool raw_blk_ioctl_allowed(unsigned int cmd, bool compat)
+{
+	switch (cmd) {
+	case BLKGETSIZE64:
+	case BLKGETSIZE:
+	case BLKSSZGET:
+	case BLKPBSZGET:
+	case BLKBSZGET:
+	case BLKIOMIN:
+	case BLKIOOPT:
+	case BLKDISCARD:
+	case BLKZEROOUT:
+	case BLKFLSBUF:
+		return true;
+	case RAW_BLKBSZGET_32:
+	case RAW_BLKGETSIZE64_32:
+		return compat;
+	default:
+		return false;
+	}
+}
+
 long raw_blk_ioctl(struct file *file, unsigned int cmd, unsigned long arg,
 		   bool compat)
 {
+	struct raw_file *rf = file->private_data;
+	struct file *bdev_file = raw_bdev_file(&rf->rb);
 	void __user *argp = (void __user *)arg;
 
+	if (!raw_blk_ioctl_allowed(cmd, compat))
+		return -ENOTTY;
+	if (bdev_file) {
+		/* Opened with rawN's access mode: the same checks apply. */
+		if (compat)
+			return bdev_file->f_op->compat_ioctl(bdev_file, cmd, arg);
+		return bdev_file->f_op->unlocked_ioctl(bdev_file, cmd, arg);
+	}
 #ifdef CONFIG_COMPAT
 	if (compat) {
 		argp = compat_ptr(arg);
