@@ -35,6 +35,42 @@ struct raw_stats {
 	u64 pages_pinned;
 };
 
+/**
+ * raw_done() - the end of every read or write call: count it, move on
+ * @iocb: the caller's kiocb; its position advances past what was done
+ * @stats: counters of the minor
+ * @is_read: the call was a read
+ * @ret: the call's result: bytes done or a negative errno
+ * @failed: some of the call failed (counted in @stats->errors)
+ *
+ * The one place where the counters and @iocb->ki_pos are advanced, for
+ * every path: bios, synchronous or not, and DAX.  A call that would have
+ * blocked (-EAGAIN) did no I/O: it is not counted.  Inlined: it ends the
+ * hot 4 KiB path.
+ *
+ * Context: any.
+ */
+static __always_inline void raw_done(struct kiocb *iocb,
+				     struct raw_stats __percpu *stats,
+				     bool is_read, ssize_t ret, bool failed)
+{
+	if (ret == -EAGAIN)
+		return;
+	if (is_read) {
+		this_cpu_inc(stats->reads);
+		if (ret > 0)
+			this_cpu_add(stats->read_bytes, ret);
+	} else {
+		this_cpu_inc(stats->writes);
+		if (ret > 0)
+			this_cpu_add(stats->write_bytes, ret);
+	}
+	if (failed)
+		this_cpu_inc(stats->errors);
+	if (ret > 0)
+		iocb->ki_pos += ret;
+}
+
 struct raw_minor;
 
 /*

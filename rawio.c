@@ -250,30 +250,11 @@ static ssize_t raw_req_result(struct raw_request *req)
 	return req->error;
 }
 
-/* Count a call that returned @ret; @failed: some of it failed. */
-static inline void raw_account(struct raw_stats __percpu *stats,
-			       bool is_read, ssize_t ret, bool failed)
+/* The end of a request of several bios: its result counted, the kiocb moved. */
+static void raw_req_done(struct raw_request *req, ssize_t ret)
 {
-	if (is_read) {
-		this_cpu_inc(stats->reads);
-		if (ret > 0)
-			this_cpu_add(stats->read_bytes, ret);
-	} else {
-		this_cpu_inc(stats->writes);
-		if (ret > 0)
-			this_cpu_add(stats->write_bytes, ret);
-	}
-	if (failed)
-		this_cpu_inc(stats->errors);
-}
-
-/* A call that would have blocked did no I/O: neither it nor its EAGAIN counts. */
-static void raw_req_account(struct raw_request *req, ssize_t ret)
-{
-	if (ret == -EAGAIN)
-		return;
-	raw_account(req->stats, req->is_read, ret,
-		    req->err_pos != LLONG_MAX && req->error != -EAGAIN);
+	raw_done(req->iocb, req->stats, req->is_read, ret,
+		 req->err_pos != LLONG_MAX && req->error != -EAGAIN);
 }
 
 /*
@@ -326,10 +307,8 @@ static void raw_req_end_async(struct raw_request *req)
 	ssize_t ret;
 
 	ret = raw_req_result(req);
-	raw_req_account(req, ret);
 	WRITE_ONCE(iocb->private, NULL);
-	if (ret > 0)
-		iocb->ki_pos += ret;
+	raw_req_done(req, ret);
 	iocb->ki_complete(iocb, ret);
 	/* @req lives in its host bio's front pad: this frees it. */
 	bio_put(req->host);
@@ -1042,9 +1021,7 @@ static ssize_t raw_io_sync(struct kiocb *iocb, struct iov_iter *iter,
 		raw_req_settle(&req);
 
 	ret = raw_req_result(&req);
-	raw_req_account(&req, ret);
-	if (ret > 0)
-		iocb->ki_pos += ret;
+	raw_req_done(&req, ret);
 	return ret;
 }
 
@@ -1389,11 +1366,7 @@ out:
 	bio_uninit(&bio);
 	if (vecs != inline_vecs)
 		kfree(vecs);
-	/* A call that would have blocked did no I/O. */
-	if (ret != -EAGAIN)
-		raw_account(rf->stats, is_read, ret, ret != count);
-	if (ret > 0)
-		iocb->ki_pos += ret;
+	raw_done(iocb, rf->stats, is_read, ret, ret != count);
 	return ret;
 }
 
@@ -1403,10 +1376,8 @@ static __always_inline void raw_async_one_done(struct raw_request *req,
 {
 	struct kiocb *iocb = req->iocb;
 
-	raw_account(req->stats, req->is_read, ret, ret != req->err_pos);
 	WRITE_ONCE(iocb->private, NULL);
-	if (ret > 0)
-		iocb->ki_pos += ret;
+	raw_done(iocb, req->stats, req->is_read, ret, ret != req->err_pos);
 	iocb->ki_complete(iocb, ret);
 }
 
