@@ -143,6 +143,26 @@ static inline void raw_bdev_release(struct raw_bdev *rb)
 }
 
 /**
+ * raw_bdev_file() - the block device file holding an open, if there is one
+ * @rb: a device opened by raw_bdev_open()
+ *
+ * Where block devices are opened as files (bdev_file_open_by_dev()), the
+ * file's own operations (its ioctl handler, say) can serve callers of raw.
+ *
+ * Context: any.
+ * Return: the file, valid until raw_bdev_release(), or NULL on kernels that
+ * open a block device without one.
+ */
+static inline struct file *raw_bdev_file(const struct raw_bdev *rb)
+{
+#ifdef RAW_HAVE_BDEV_FILE_OPEN_BY_DEV
+	return rb->file;
+#else
+	return NULL;
+#endif
+}
+
+/**
  * raw_bdev_mapping() - the page cache of a block device
  * @bdev: the block device
  *

@@ -293,24 +293,11 @@ static ssize_t raw_dax_copy(const struct raw_dax *rd, loff_t pos,
 	return ret;
 }
 
-static void raw_dax_account(struct raw_stats __percpu *stats, bool is_read,
-			    size_t done, bool failed)
-{
-	if (is_read) {
-		this_cpu_inc(stats->reads);
-		this_cpu_add(stats->read_bytes, done);
-	} else {
-		this_cpu_inc(stats->writes);
-		this_cpu_add(stats->write_bytes, done);
-	}
-	if (failed)
-		this_cpu_inc(stats->errors);
-}
-
 ssize_t raw_dax_rw(const struct raw_dax *rd, struct kiocb *iocb,
 		   struct iov_iter *iter, struct raw_stats __percpu *stats)
 {
 	bool is_read = iov_iter_rw(iter) == READ;
+	size_t count = iov_iter_count(iter);
 	size_t done = 0;
 	ssize_t ret = 0;
 
@@ -326,15 +313,17 @@ ssize_t raw_dax_rw(const struct raw_dax *rd, struct kiocb *iocb,
 		done += ret;
 		cond_resched();
 	}
-	raw_dax_account(stats, is_read, done, ret < 0);
-	if (!done)
-		return ret;
 	/* The copy reached the persistence domain; O_DSYNC flushes it too. */
-	if (!is_read && iocb_is_dsync(iocb)) {
-		ret = blkdev_issue_flush(rd->bdev);
-		if (ret)
-			return ret;
+	if (done && !is_read && iocb_is_dsync(iocb)) {
+		int err = blkdev_issue_flush(rd->bdev);
+
+		if (err) {
+			ret = err;
+			done = 0;
+		}
 	}
-	iocb->ki_pos += done;
-	return done;
+	if (done)
+		ret = done;
+	raw_done(iocb, stats, is_read, ret, ret < 0 || ret != count);
+	return ret;
 }

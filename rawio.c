@@ -47,7 +47,6 @@
 #include <linux/blk-cgroup.h>
 #include <linux/blkdev.h>
 #include <linux/cgroup.h>
-#include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/llist.h>
@@ -70,24 +69,6 @@
 #define RAW_MAX_PINNED		(SZ_4M >> PAGE_SHIFT)
 /* Bvecs a synchronous one-bio request keeps on the stack. */
 #define RAW_INLINE_VECS		4
-
-/* 32-bit callers' numbers for the ioctls whose argument type is size_t. */
-#define RAW_BLKBSZGET_32	_IOR(0x12, 112, int)
-#define RAW_BLKGETSIZE64_32	_IOR(0x12, 114, int)
-
-/*
- * struct raw_file - an open /dev/raw/rawN
- * @rb:    the bound block device, opened with the caller's access mode
- * @minor: the raw minor, held open
- * @stats: its counters
- * @has_dax: the device has a DAX device: ask @minor which path to take
- */
-struct raw_file {
-	struct raw_bdev rb;
-	struct raw_minor *minor;
-	struct raw_stats __percpu *stats;
-	bool has_dax;
-};
 
 /*
  * struct raw_request - one read or write call in flight
@@ -246,13 +227,6 @@ static struct raw_bio *raw_bio(struct bio *bio)
 	return container_of(bio, struct raw_bio, bio);
 }
 
-static struct block_device *raw_file_bdev(struct file *file)
-{
-	struct raw_file *rf = file->private_data;
-
-	return rf->rb.bdev;
-}
-
 /* Record a failure at device offset @pos, keeping the lowest one. */
 static void raw_req_fail(struct raw_request *req, loff_t pos, int error)
 {
@@ -276,30 +250,11 @@ static ssize_t raw_req_result(struct raw_request *req)
 	return req->error;
 }
 
-/* Count a call that returned @ret; @failed: some of it failed. */
-static inline void raw_account(struct raw_stats __percpu *stats,
-			       bool is_read, ssize_t ret, bool failed)
+/* The end of a request of several bios: its result counted, the kiocb moved. */
+static void raw_req_done(struct raw_request *req, ssize_t ret)
 {
-	if (is_read) {
-		this_cpu_inc(stats->reads);
-		if (ret > 0)
-			this_cpu_add(stats->read_bytes, ret);
-	} else {
-		this_cpu_inc(stats->writes);
-		if (ret > 0)
-			this_cpu_add(stats->write_bytes, ret);
-	}
-	if (failed)
-		this_cpu_inc(stats->errors);
-}
-
-/* A call that would have blocked did no I/O: neither it nor its EAGAIN counts. */
-static void raw_req_account(struct raw_request *req, ssize_t ret)
-{
-	if (ret == -EAGAIN)
-		return;
-	raw_account(req->stats, req->is_read, ret,
-		    req->err_pos != LLONG_MAX && req->error != -EAGAIN);
+	raw_done(req->iocb, req->stats, req->is_read, ret,
+		 req->err_pos != LLONG_MAX && req->error != -EAGAIN);
 }
 
 /*
@@ -352,10 +307,8 @@ static void raw_req_end_async(struct raw_request *req)
 	ssize_t ret;
 
 	ret = raw_req_result(req);
-	raw_req_account(req, ret);
 	WRITE_ONCE(iocb->private, NULL);
-	if (ret > 0)
-		iocb->ki_pos += ret;
+	raw_req_done(req, ret);
 	iocb->ki_complete(iocb, ret);
 	/* @req lives in its host bio's front pad: this frees it. */
 	bio_put(req->host);
@@ -1068,9 +1021,7 @@ static ssize_t raw_io_sync(struct kiocb *iocb, struct iov_iter *iter,
 		raw_req_settle(&req);
 
 	ret = raw_req_result(&req);
-	raw_req_account(&req, ret);
-	if (ret > 0)
-		iocb->ki_pos += ret;
+	raw_req_done(&req, ret);
 	return ret;
 }
 
@@ -1415,11 +1366,7 @@ out:
 	bio_uninit(&bio);
 	if (vecs != inline_vecs)
 		kfree(vecs);
-	/* A call that would have blocked did no I/O. */
-	if (ret != -EAGAIN)
-		raw_account(rf->stats, is_read, ret, ret != count);
-	if (ret > 0)
-		iocb->ki_pos += ret;
+	raw_done(iocb, rf->stats, is_read, ret, ret != count);
 	return ret;
 }
 
@@ -1429,10 +1376,8 @@ static __always_inline void raw_async_one_done(struct raw_request *req,
 {
 	struct kiocb *iocb = req->iocb;
 
-	raw_account(req->stats, req->is_read, ret, ret != req->err_pos);
 	WRITE_ONCE(iocb->private, NULL);
-	if (ret > 0)
-		iocb->ki_pos += ret;
+	raw_done(iocb, req->stats, req->is_read, ret, ret != req->err_pos);
 	iocb->ki_complete(iocb, ret);
 }
 
@@ -1630,7 +1575,7 @@ static unsigned long raw_iter_alignment(const struct iov_iter *iter)
 	return iov_iter_alignment(iter);
 }
 
-static ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
+ssize_t raw_rw_iter(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct raw_file *rf = iocb->ki_filp->private_data;
 	const struct raw_dax *dax = rf->has_dax ? raw_minor_dax(rf->minor) :
@@ -1673,199 +1618,6 @@ out:
 	iov_iter_reexpand(iter, iov_iter_count(iter) + shorted);
 	return ret;
 }
-
-static int raw_open(struct inode *inode, struct file *file)
-{
-	struct raw_file *rf;
-
-	rf = kzalloc(sizeof(*rf), GFP_KERNEL);
-	if (!rf)
-		return -ENOMEM;
-	rf->minor = raw_minor_open(iminor(inode), file->f_mode & FMODE_WRITE,
-				   &rf->rb);
-	if (IS_ERR(rf->minor)) {
-		int ret = PTR_ERR(rf->minor);
-
-		kfree(rf);
-		return ret;
-	}
-	rf->stats = raw_minor_stats(rf->minor);
-	rf->has_dax = raw_minor_has_dax(rf->minor);
-	file->private_data = rf;
-	/*
-	 * All raw I/O is direct: say so, so that kiocbs carry IOCB_DIRECT
-	 * (io_uring polls only those) whether or not the caller asked.
-	 */
-	file->f_flags |= O_DIRECT;
-	file->f_mode |= FMODE_CAN_ODIRECT;
-	/*
-	 * As a block device's file: RWF_NOWAIT and io_uring's inline issue
-	 * where the queue can fail a bio instead of waiting (the DAX path
-	 * never waits for a device).
-	 */
-	if (rf->has_dax || bdev_nowait(rf->rb.bdev))
-		file->f_mode |= FMODE_NOWAIT;
-	return 0;
-}
-
-static int raw_release(struct inode *inode, struct file *file)
-{
-	struct raw_file *rf = file->private_data;
-
-	raw_minor_release(rf->minor, &rf->rb);
-	kfree(rf);
-	return 0;
-}
-
-static loff_t raw_llseek(struct file *file, loff_t offset, int whence)
-{
-	return fixed_size_llseek(file, offset, whence,
-				 bdev_nr_bytes(raw_file_bdev(file)));
-}
-
-static int raw_fsync(struct file *file, loff_t start, loff_t end,
-		     int datasync)
-{
-	return blkdev_issue_flush(raw_file_bdev(file));
-}
-
-/*
- * Read and check BLKZEROOUT's { start, length } in bytes; both kernels'
- * block devices check it this way.
- */
-static int raw_zeroout_args(struct block_device *bdev, bool write,
-			    const u64 __user *argp, u64 *start, u64 *len)
-{
-	u64 range[2], end;
-
-	if (!write)
-		return -EBADF;
-	if (copy_from_user(range, argp, sizeof(range)))
-		return -EFAULT;
-	end = range[0] + range[1] - 1;
-	if ((range[0] | range[1]) & (SECTOR_SIZE - 1))
-		return -EINVAL;
-	if (end >= bdev_nr_bytes(bdev) || end < range[0])
-		return -EINVAL;
-	*start = range[0];
-	*len = range[1];
-	return 0;
-}
-
-/*
- * BLKDISCARD and BLKZEROOUT, with the block device's own argument checks.
- * Cached pages of the range are dropped first, dirty ones included.
- */
-static int raw_ioctl_erase(struct file *file, unsigned int cmd,
-			   const u64 __user *argp)
-{
-	struct block_device *bdev = raw_file_bdev(file);
-	struct address_space *mapping = raw_bdev_mapping(bdev);
-	bool write = file->f_mode & FMODE_WRITE;
-	u64 start, len;
-	int ret;
-
-	if (cmd == BLKDISCARD)
-		ret = raw_discard_args(bdev, write, argp, &start, &len);
-	else
-		ret = raw_zeroout_args(bdev, write, argp, &start, &len);
-	if (ret)
-		return ret;
-
-	/* A zero-length discard reaches the block layer, which decides. */
-	filemap_invalidate_lock(mapping);
-	if (len)
-		truncate_inode_pages_range(mapping, start, start + len - 1);
-	if (cmd == BLKDISCARD)
-		ret = blkdev_issue_discard(bdev, start >> SECTOR_SHIFT,
-					   len >> SECTOR_SHIFT, GFP_KERNEL);
-	else
-		ret = blkdev_issue_zeroout(bdev, start >> SECTOR_SHIFT,
-					   len >> SECTOR_SHIFT, GFP_KERNEL,
-					   BLKDEV_ZERO_NOUNMAP);
-	filemap_invalidate_unlock(mapping);
-	return ret;
-}
-
-/* The block device ioctls rawN answers, from the bound device. */
-static long raw_blk_ioctl(struct file *file, unsigned int cmd,
-			  void __user *argp, bool compat)
-{
-	struct block_device *bdev = raw_file_bdev(file);
-	u64 size = bdev_nr_bytes(bdev);
-
-	switch (cmd) {
-	case BLKGETSIZE64:
-		return put_user(size, (u64 __user *)argp);
-	case BLKGETSIZE:
-		if (compat) {
-			if ((size >> SECTOR_SHIFT) > U32_MAX)
-				return -EFBIG;
-			return put_user(size >> SECTOR_SHIFT,
-					(compat_ulong_t __user *)argp);
-		}
-		return put_user(size >> SECTOR_SHIFT,
-				(unsigned long __user *)argp);
-	case BLKSSZGET:
-		return put_user(bdev_logical_block_size(bdev),
-				(int __user *)argp);
-	case BLKPBSZGET:
-		return put_user(bdev_physical_block_size(bdev),
-				(unsigned int __user *)argp);
-	case BLKBSZGET:
-		return put_user(block_size(bdev), (int __user *)argp);
-	case BLKIOMIN:
-		return put_user(bdev_io_min(bdev),
-				(unsigned int __user *)argp);
-	case BLKIOOPT:
-		return put_user(bdev_io_opt(bdev),
-				(unsigned int __user *)argp);
-	case BLKDISCARD:
-	case BLKZEROOUT:
-		return raw_ioctl_erase(file, cmd, argp);
-	case BLKFLSBUF:
-		if (!capable(CAP_SYS_ADMIN))
-			return -EACCES;
-		sync_blockdev(bdev);
-		invalidate_bdev(bdev);
-		return 0;
-	default:
-		return -ENOTTY;
-	}
-}
-
-static long raw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	return raw_blk_ioctl(file, cmd, (void __user *)arg, false);
-}
-
-#ifdef CONFIG_COMPAT
-static long raw_compat_ioctl(struct file *file, unsigned int cmd,
-			     unsigned long arg)
-{
-	/* As the block layer's compat path: the logical block size. */
-	if (cmd == RAW_BLKBSZGET_32)
-		cmd = BLKSSZGET;
-	else if (cmd == RAW_BLKGETSIZE64_32)
-		cmd = BLKGETSIZE64;
-	return raw_blk_ioctl(file, cmd, compat_ptr(arg), true);
-}
-#endif
-
-const struct file_operations raw_fops = {
-	.owner = THIS_MODULE,
-	.open = raw_open,
-	.release = raw_release,
-	.read_iter = raw_rw_iter,
-	.write_iter = raw_rw_iter,
-	.iopoll = iocb_bio_iopoll,
-	.llseek = raw_llseek,
-	.fsync = raw_fsync,
-	.unlocked_ioctl = raw_ioctl,
-#ifdef CONFIG_COMPAT
-	.compat_ioctl = raw_compat_ioctl,
-#endif
-};
 
 int raw_io_init(void)
 {
