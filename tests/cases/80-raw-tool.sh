@@ -8,50 +8,12 @@
 # /dev/rawctl.  Uses brd's /dev/ram0 and /dev/ram1 (loads brd if needed) and
 # leaves nothing bound.  Guest only (busybox sh).
 
-RAW=${RAW:-/tests/bin/raw}
-failed=0
-out='' err='' rc=0
-
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; failed=1; }
-
-# run ARGS...: run raw, keeping stdout, stderr and the exit status.
-run() {
-	out=$("$RAW" "$@" 2>/tmp/raw80.err)
-	rc=$?
-	err=$(cat /tmp/raw80.err)
-}
-
-# as_nobody ARGS...: the same, as uid 65534.
-as_nobody() {
-	out=$(su -s /bin/sh nobody -c "$RAW $*" 2>/tmp/raw80.err)
-	rc=$?
-	err=$(cat /tmp/raw80.err)
-}
-
-# expect DESC STATUS STDOUT [STDERR-SUBSTRING]
-expect() {
-	case $err in
-	*"${4-}"*) good_err=1 ;;
-	*) good_err='' ;;
-	esac
-	if [ "$rc" = "$2" ] && [ "$out" = "$3" ] && [ -n "$good_err" ]; then
-		ok "$1"
-	else
-		not_ok "$1 # exit $rc (want $2), stdout '$out' (want '$3'), stderr '$err' (want '${4-}')"
-	fi
-}
-
-# check DESC COMMAND...: ok if COMMAND succeeds.
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-line() { printf '/dev/raw/raw%s:  bound to major %s, minor %s' "$1" "$2" "$3"; }
-devmajor() { echo $((0x$(stat -c %t "$1"))); }
-devminor() { echo $((0x$(stat -c %T "$1"))); }
+T_LIB=$(cd "$(dirname "$0")/../lib" && pwd)
+# shellcheck source=tests/lib/tap.sh
+. "$T_LIB/tap.sh"
+T_ERR=/tmp/raw80.err
+# shellcheck source=tests/lib/rawtool.sh
+. "$T_LIB/rawtool.sh"
 
 # --- no module: exit 3 with a hint ------------------------------------------
 if [ ! -d /sys/module/raw ]; then
@@ -207,4 +169,4 @@ if [ -n "${loaded_here-}" ]; then
 	rmmod raw || not_ok "rmmod raw"
 fi
 rm -f /tmp/raw80.err
-exit $failed
+tap_status

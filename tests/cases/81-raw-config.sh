@@ -7,37 +7,14 @@
 # here, only the command lines they run.  A stable name is played by a
 # hand-made /dev/disk/by-id link to brd's /dev/ram1.  Leaves nothing bound.
 
-RAW=${RAW:-/tests/bin/raw}
-failed=0
-out='' err='' rc=0
+T_LIB=$(cd "$(dirname "$0")/../lib" && pwd)
+# shellcheck source=tests/lib/tap.sh
+. "$T_LIB/tap.sh"
 dir=/tmp/raw81
 conf=$dir/bindings
-
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; failed=1; }
-
-run() {
-	out=$("$RAW" "$@" 2>"$dir/err")
-	rc=$?
-	err=$(cat "$dir/err")
-}
-
-# expect DESC STATUS STDOUT [STDERR-SUBSTRING]
-expect() {
-	case $err in
-	*"${4-}"*) good_err=1 ;;
-	*) good_err='' ;;
-	esac
-	if [ "$rc" = "$2" ] && [ "$out" = "$3" ] && [ -n "$good_err" ]; then
-		ok "$1"
-	else
-		not_ok "$1 # exit $rc (want $2), stdout '$out' (want '$3'), stderr '$err' (want '${4-}')"
-	fi
-}
-
-line() { printf '/dev/raw/raw%s:  bound to major %s, minor %s' "$1" "$2" "$3"; }
-devmajor() { echo $((0x$(stat -c %t "$1"))); }
-devminor() { echo $((0x$(stat -c %T "$1"))); }
+T_ERR=$dir/err
+# shellcheck source=tests/lib/rawtool.sh
+. "$T_LIB/rawtool.sh"
 
 mkdir -p "$dir"
 if [ ! -d /sys/module/raw ]; then
@@ -153,4 +130,4 @@ rm -rf "$dir"
 if [ -n "${loaded_here-}" ]; then
 	rmmod raw || not_ok "rmmod raw"
 fi
-exit $failed
+tap_status

@@ -31,7 +31,7 @@ fio_verify()
 		"$@" >"$log" 2>&1; then
 		ok "fio verify $f_eng $* on $f_dev"
 	else
-		notok "fio verify $f_eng $* on $f_dev (fio exit $?)"
+		not_ok "fio verify $f_eng $* on $f_dev (fio exit $?)"
 		grep -v '^3;' "$log" | head -n 15 | sed 's/^/# /'
 	fi
 }
@@ -53,7 +53,7 @@ on_pmem()
 	fio_verify /dev/raw/raw1 psync --bs=1M --rw=write
 	check "fio on the DAX path pinned no page" \
 		[ "$(t_cat /sys/class/raw/raw1/pages_pinned)" = "$pinned" ]
-	rawbind unbind 1 || notok "unbind raw1"
+	rawbind unbind 1 || not_ok "unbind raw1"
 	t_prog fork_io --seconds 3 "$1"
 }
 
@@ -78,14 +78,14 @@ remove_under_io()
 	r_path=$(t_cat /sys/class/raw/raw2/io_path)
 	check "dax=$2: io_path is $3 under fio ($r_path)" [ "$r_path" = "$3" ]
 	echo "$r_nd" >/sys/bus/nd/drivers/nd_pmem/unbind ||
-		notok "dax=$2: unbind $r_nd from nd_pmem"
+		not_ok "dax=$2: unbind $r_nd from nd_pmem"
 	r_i=0
 	while kill -0 $r_pid 2>/dev/null && [ $r_i -lt 300 ]; do
 		sleep 0.1
 		r_i=$((r_i + 1))
 	done
 	if kill -0 $r_pid 2>/dev/null; then
-		notok "dax=$2: fio ends once $1 is removed"
+		not_ok "dax=$2: fio ends once $1 is removed"
 		kill -9 $r_pid
 		wait $r_pid
 	else
@@ -96,7 +96,7 @@ remove_under_io()
 	fi
 	check "dax=$2: raw2 unbinds after the removal" rawbind unbind 2
 	echo "$r_nd" >/sys/bus/nd/drivers/nd_pmem/bind ||
-		notok "dax=$2: bind $r_nd to nd_pmem again"
+		not_ok "dax=$2: bind $r_nd to nd_pmem again"
 	echo 1 >/sys/module/raw/parameters/dax
 }
 
@@ -115,6 +115,6 @@ on_pmem "$nvdimm"
 remove_under_io "$legacy" 1 dax
 legacy=$(pmem_legacy) || t_fatal "legacy pmem back"
 remove_under_io "$legacy" 0 bio
-pmem_legacy >/dev/null || notok "legacy pmem back"
+pmem_legacy >/dev/null || not_ok "legacy pmem back"
 
 t_end

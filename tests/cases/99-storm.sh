@@ -36,7 +36,7 @@ if fio --name=verify --filename=/dev/raw/raw1 --ioengine=psync --bs=64k \
 	ok "reloaded: fio writes and verifies 8 MiB on raw1"
 	echo "# figure: bytes_verified $((8 << 20))"
 else
-	notok "reloaded: fio writes and verifies 8 MiB on raw1"
+	not_ok "reloaded: fio writes and verifies 8 MiB on raw1"
 	tail -n 5 /tmp/99-storm.fio.log | sed 's/^/# /'
 fi
 check_rc "reloaded: raw1 unbinds" 0 rawbind unbind 1

@@ -82,7 +82,7 @@ file0=$(cgkey file $io/memory.stat) cached0=$(meminfo Cached)
 in_cg $io mem_io -s 4 -j 2 /dev/nvme0n1 >$log 2>&1
 rc=$?
 cat $log
-[ $rc -eq 0 ] || notok "mem_io alone in $io exited with status $rc"
+[ $rc -eq 0 ] || not_ok "mem_io alone in $io exited with status $rc"
 moved=$(sed -n 's/^# figure: bytes_verified //p' $log)
 dfile=$(($(cgkey file $io/memory.stat) - file0))
 dcached=$(($(meminfo Cached) - cached0))
@@ -113,11 +113,11 @@ for _ in $(seq 120); do
 	kill -0 $hogpid 2>/dev/null || break
 	sleep 1
 done
-grep -q '^# mem_hog: filled' /tmp/99m.hog || notok "mem_hog filled its memory"
+grep -q '^# mem_hog: filled' /tmp/99m.hog || not_ok "mem_hog filled its memory"
 in_cg $io mem_io -s $secs -j 3 /dev/nvme0n1 >$log 2>&1
 rc=$?
 cat $log
-[ $rc -eq 0 ] || notok "mem_io under pressure exited with status $rc"
+[ $rc -eq 0 ] || not_ok "mem_io under pressure exited with status $rc"
 wait $hogpid
 hogrc=$?
 cat /tmp/99m.hog

@@ -66,7 +66,7 @@ if t_disk /dev/nvme0n1 && [ -w $ctrl ]; then
 	if [ $rc -eq 0 ]; then
 		ok "fio ends with status 0 across $n resets"
 	else
-		notok "fio ends with status 0 across $n resets (status $rc)"
+		not_ok "fio ends with status 0 across $n resets (status $rc)"
 		sed -n '1,20p' $log
 	fi
 	awk -F';' '/^3;/ { print $3, $5, $47 }' $log >/tmp/99n-jobs
@@ -78,6 +78,6 @@ if t_disk /dev/nvme0n1 && [ -w $ctrl ]; then
 	note "figure: faults_injected $n"
 	note "figure: bytes_verified $(awk '{ b += $3 * 1024 } END { print b }' \
 		/tmp/99n-jobs)"
-	rawbind unbind 1 || notok "unbind raw1"
+	rawbind unbind 1 || not_ok "unbind raw1"
 fi
 t_end

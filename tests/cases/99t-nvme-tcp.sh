@@ -190,7 +190,7 @@ fio_end()
 	if [ $f_rc -eq 0 ]; then
 		ok "$1: fio ends with status 0"
 	else
-		notok "$1: fio ends with status 0 (status $f_rc)"
+		not_ok "$1: fio ends with status 0 (status $f_rc)"
 		sed -n '1,10p' $log | sed 's/^/# /'
 	fi
 	# terse v3: field 3 the job's name, 5 its error, 47 KiB written
@@ -339,8 +339,8 @@ check "port removed: $ca left live ($seen)" test -n "$seen"
 check "port removed: $ca live again within 30 s" wait_state "$ca" live 30
 note "port removed: $ca live $(since_s "$fault_t0") s after the port went"
 fio_end "port removed $portdown s" 3
-rawbind unbind 1 || notok "unbind raw1"
-echo 1 >/sys/class/nvme/"$ca"/delete_controller || notok "delete $ca"
+rawbind unbind 1 || not_ok "unbind raw1"
+echo 1 >/sys/class/nvme/"$ca"/delete_controller || not_ok "delete $ca"
 
 # --- 3. ctrl_loss_tmo=0: the I/O fails
 for fault in link port; do
@@ -374,7 +374,7 @@ check "$ca and $cb are paths of $disk" \
 # Round-robin (the head's device is its subsystem), so that both paths
 # carry I/O when the fault comes.
 echo round-robin >"/sys/block/$h/device/iopolicy" ||
-	notok "iopolicy round-robin"
+	not_ok "iopolicy round-robin"
 fio_start $((linkdown + 8)) psync libaio uring
 sleep 3
 fault_link rawv0 $linkdown

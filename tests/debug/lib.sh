@@ -26,7 +26,7 @@ d_attr()
 
 # d_fio RAWDEV ENGINE RW SIZE [fio options...]: I/O through RAWDEV that
 # may fail; fio goes on past errors. Fails only if fio had to be killed
-# (a hang): the case's notok says what. The output is in $D_LOG.
+# (a hang): the case's not_ok says what. The output is in $D_LOG.
 d_fio()
 {
 	d_dev=$1 d_eng=$2 d_rw=$3 d_size=$4

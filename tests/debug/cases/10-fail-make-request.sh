@@ -25,7 +25,7 @@ for eng in psync libaio io_uring; do
 		if d_fio /dev/raw/raw1 $eng $rw 16M; then
 			ok "fail_make_request: $eng $rw ends ($(d_errors | head -n 1))"
 		else
-			notok "fail_make_request: $eng $rw hung (killed after 240 s)"
+			not_ok "fail_make_request: $eng $rw hung (killed after 240 s)"
 		fi
 	done
 done
@@ -33,7 +33,7 @@ done
 if d_fio /dev/raw/raw1 psync randrw 16M --bs=4m; then
 	ok "fail_make_request: 4 MiB requests end"
 else
-	notok "fail_make_request: 4 MiB requests hung"
+	not_ok "fail_make_request: 4 MiB requests hung"
 fi
 
 echo 0 >"/sys/block/${dev#/dev/}/make-it-fail"

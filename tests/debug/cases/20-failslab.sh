@@ -64,12 +64,12 @@ for attr in failslab fail_page_alloc; do
 		if d_fio /dev/raw/raw1 $eng randrw 8M; then
 			ok "$attr: $eng randrw ends (exit $d_rc)"
 		else
-			notok "$attr: $eng randrw hung (killed after 240 s)"
+			not_ok "$attr: $eng randrw hung (killed after 240 s)"
 		fi
 	done
 	d_disarm
 	note "$attr: $(($(d_injected) - n0)) failures injected"
-	rawbind unbind 1 || notok "$attr: unbind raw1"
+	rawbind unbind 1 || not_ok "$attr: unbind raw1"
 done
 for i in $(seq 1 20); do
 	rawbind unbind "$i" 2>/dev/null

@@ -27,7 +27,7 @@ for inj in timeout_inject requeue_inject; do
 		if d_fio /dev/raw/raw1 $eng randrw 2M; then
 			ok "$inj: $eng randrw ends ($(d_errors | head -n 1))"
 		else
-			notok "$inj: $eng randrw hung (killed after 240 s)"
+			not_ok "$inj: $eng randrw hung (killed after 240 s)"
 		fi
 	done
 	echo 0 >"$nb/$inj/probability"
