@@ -191,6 +191,33 @@ t_disk()
 	fi
 }
 
+# t_disks SIZE_MB [ATTR=VAL...] [-- RIG_DISK...]: load raw and make the
+# disks a case runs its program on, listed in $T_DISKS: a null_blk of
+# 512-byte blocks (nullb_a, with the ATTRs), one of 4096-byte blocks
+# (nullb_b), a brd RAM disk (/dev/ram0), SIZE_MB each, and each RIG_DISK
+# that t_disk finds present.  Fatal for the case if one cannot be made.
+t_disks()
+{
+	t_mb=$1
+	shift
+	t_attrs=''
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		t_attrs="$t_attrs $1"
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	raw_load
+	# shellcheck disable=SC2086 # the ATTRs are words
+	T_DISKS=$(nullb_create a "$t_mb" $t_attrs) || t_fatal "create null_blk a"
+	T_DISKS="$T_DISKS $(nullb_create b "$t_mb" blocksize=4096)" ||
+		t_fatal "create null_blk b"
+	brd_load "$t_mb"
+	T_DISKS="$T_DISKS /dev/ram0"
+	for t_rig in "$@"; do
+		! t_disk "$t_rig" || T_DISKS="$T_DISKS $t_rig"
+	done
+}
+
 # Undo what the case set up; then report the end state.
 t_cleanup()
 {

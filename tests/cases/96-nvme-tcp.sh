@@ -47,7 +47,7 @@ cfg=/sys/kernel/config/nvmet
 sub=$cfg/subsystems/$nqn
 addr_a=10.99.1.1 addr_b=10.99.2.1
 linkdown=15 portdown=8
-log=/tmp/99t-fio.log
+log=/tmp/nvme-tcp-fio.log
 bytes=0 faults=0 ns_pid=''
 
 # tgt CMD...: run CMD in the target's network namespace.
@@ -194,13 +194,13 @@ fio_end()
 		sed -n '1,10p' $log | sed 's/^/# /'
 	fi
 	# terse v3: field 3 the job's name, 5 its error, 47 KiB written
-	awk -F';' '/^3;/ { print $3, $5, $47 }' $log >/tmp/99t-jobs
+	awk -F';' '/^3;/ { print $3, $5, $47 }' $log >/tmp/nvme-tcp-jobs
 	while read -r job err kb; do
 		check "$1: $job: no error, wrote and checked $kb KiB" \
 			test "$err" = 0 -a "${kb:-0}" -gt 0
 		bytes=$((bytes + ${kb:-0} * 1024))
-	done </tmp/99t-jobs
-	check "$1: fio reported $2 jobs" test "$(wc -l </tmp/99t-jobs)" = "$2"
+	done </tmp/nvme-tcp-jobs
+	check "$1: fio reported $2 jobs" test "$(wc -l </tmp/nvme-tcp-jobs)" = "$2"
 }
 
 # fio_fails DESC ERRNO: fio ends within 60 s of the fault with its I/O
@@ -282,7 +282,7 @@ bind_head()
 # --- set-up
 for m in nvme_tcp nvmet_tcp veth; do
 	if ! modprobe $m; then
-		ok "99t-nvme-tcp # SKIP $(uname -r) has no $m"
+		ok "96-nvme-tcp # SKIP $(uname -r) has no $m"
 		t_end
 	fi
 done

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sem - I/O semantics of rawN: alignment of offset, length, buffer and
+ * semantics - I/O semantics of rawN: alignment of offset, length, buffer and
  * iovec segments (EINVAL), the end of the device (0, short, ENOSPC),
  * zero-length requests, O_DSYNC/O_SYNC, fsync/fdatasync and lseek.
  *

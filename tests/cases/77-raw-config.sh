@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# 81-raw-config: raw --config, the helper udev's 60-raw.rules and
+# 77-raw-config: raw --config, the helper udev's 60-raw.rules and
 # raw-bindings.service run, applied by hand: this busybox guest has no udevd
 # and no systemd, so the rules and the unit themselves are not exercised
 # here, only the command lines they run.  A stable name is played by a

@@ -3,7 +3,7 @@
 #
 # rawN on persistent memory, through the DAX path (Documentation/dax.rst):
 # the rig's legacy pmem (memmap=, nd_e820) and its emulated NVDIMM (nfit,
-# switched to fsdax mode). On each: tests/sem.c's I/O semantics, tests/dax.c
+# switched to fsdax mode). On each: tests/semantics.c's I/O semantics, tests/dax.c
 # (sysfs switches, no page pinned, data against O_DIRECT, every errno rule
 # against the bio path, bad blocks), fio verify with each engine, fork
 # safety (tests/fork_io.c); on the legacy one also tests/io.c's round trips
@@ -41,7 +41,7 @@ on_pmem()
 {
 	note "$1: $(cat "/sys/block/${1#/dev/}/size") sectors," \
 		"queue/dax $(cat "/sys/block/${1#/dev/}/queue/dax")"
-	t_prog sem "$1"
+	t_prog semantics "$1"
 	[ "${2:-}" != io ] || t_prog io "$1"
 	t_prog dax "$1" "/sys/block/${1#/dev/}/badblocks"
 	rawbind bind 1 "$1" || t_fatal "bind raw1 to $1"
@@ -103,7 +103,7 @@ remove_under_io()
 raw_load
 if ! grep -q '/nd_pmem\.ko' "/lib/modules/$(uname -r)/modules.dep"; then
 	# The debug tier's kernel has no persistent memory drivers.
-	ok "85-dax # SKIP $(uname -r) has no nd_pmem: no DAX device to test"
+	ok "80-dax # SKIP $(uname -r) has no nd_pmem: no DAX device to test"
 	t_end
 fi
 pmem_load || t_fatal "load nd_e820, nfit, nd_pmem"

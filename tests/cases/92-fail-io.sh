@@ -29,9 +29,9 @@ hung_old=$(t_cat $hung)
 [ -z "$hung_old" ] || echo 10 >$hung
 
 mib=8
-ready=/tmp/99-removal.ready
-fa_log=/tmp/99-removal.fail_io.log
-fio_log=/tmp/99-removal.fio.log
+ready=/tmp/92-fail-io.ready
+fa_log=/tmp/92-fail-io.fail_io.log
+fio_log=/tmp/92-fail-io.fio.log
 faults=0 scenarios=0
 
 # load_start RAWDEV ENGINE: fail_io, and fio with ENGINE, on RAWDEV in the

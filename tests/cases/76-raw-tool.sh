@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# 80-raw-tool: raw(8) against the real module.  Binding by numbers and by
+# 76-raw-tool: raw(8) against the real module.  Binding by numbers and by
 # device node, -q, -qa up to max_raw_minors, unbinding, the exact output
 # line, the exit statuses (1 usage, 3 access, 4 ioctl) and the messages for
 # EINVAL, EBUSY, EPERM, EACCES, ENOTTY and a missing module; the fallback to
