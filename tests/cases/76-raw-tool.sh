@@ -25,13 +25,7 @@ else
 	ok "-qa without the module # SKIP raw was already loaded"
 fi
 
-[ -b /dev/ram1 ] || modprobe brd rd_nr=2 rd_size=8192
-if [ ! -b /dev/ram0 ] || [ ! -b /dev/ram1 ]; then
-	not_ok "brd gives /dev/ram0 and /dev/ram1"
-	exit 1
-fi
-r0maj=$(devmajor /dev/ram0) r0min=$(devminor /dev/ram0)
-r1maj=$(devmajor /dev/ram1) r1min=$(devminor /dev/ram1)
+rt_ram_disks
 max=$(cat /sys/module/raw/parameters/max_raw_minors)
 last=$((max - 1))
 

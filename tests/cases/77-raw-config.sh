@@ -21,13 +21,7 @@ if [ ! -d /sys/module/raw ]; then
 	loaded_here=1
 	modprobe raw || { not_ok "modprobe raw"; exit 1; }
 fi
-[ -b /dev/ram1 ] || modprobe brd rd_nr=2 rd_size=8192
-if [ ! -b /dev/ram0 ] || [ ! -b /dev/ram1 ]; then
-	not_ok "brd gives /dev/ram0 and /dev/ram1"
-	exit 1
-fi
-r0maj=$(devmajor /dev/ram0) r0min=$(devminor /dev/ram0)
-r1maj=$(devmajor /dev/ram1) r1min=$(devminor /dev/ram1)
+rt_ram_disks
 mkdir -p /dev/disk/by-id
 ln -sf ../../ram1 /dev/disk/by-id/raw81-stable-disk
 

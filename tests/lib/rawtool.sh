@@ -40,6 +40,21 @@ expect()
 	fi
 }
 
+# rt_ram_disks: brd's /dev/ram0 and /dev/ram1 (loads brd if needed), their
+# numbers in r0maj r0min r1maj r1min; ends the case if they are not there.
+rt_ram_disks()
+{
+	[ -b /dev/ram1 ] || modprobe brd rd_nr=2 rd_size=8192
+	if [ ! -b /dev/ram0 ] || [ ! -b /dev/ram1 ]; then
+		not_ok "brd gives /dev/ram0 and /dev/ram1"
+		exit 1
+	fi
+	# shellcheck disable=SC2034 # used by the cases
+	r0maj=$(devmajor /dev/ram0) r0min=$(devminor /dev/ram0)
+	# shellcheck disable=SC2034 # used by the cases
+	r1maj=$(devmajor /dev/ram1) r1min=$(devminor /dev/ram1)
+}
+
 # line N MAJOR MINOR: the line raw -q prints for a bound rawN.
 line() { printf '/dev/raw/raw%s:  bound to major %s, minor %s' "$1" "$2" "$3"; }
 devmajor() { echo $((0x$(stat -c %t "$1"))); }
