@@ -14,9 +14,7 @@
 
 km=$D_DBG/kmemleak
 [ -e $km ] || t_fatal "no $km (not the debug kernel, or kmemleak=off)"
-raw_load
-dev=$(nullb_create leak 64) || t_fatal "create null_blk leak"
-rawbind bind 1 "$dev" || t_fatal "bind raw1 to $dev"
+d_bind_nullb leak
 for eng in psync libaio io_uring; do
 	d_fio /dev/raw/raw1 $eng randrw 4M || not_ok "$eng randrw hung"
 done
