@@ -226,9 +226,9 @@ fault_link()
 	fault_t0=$(now_s)
 	faults=$((faults + 1))
 	{
-		ip link set "$1" down || echo "not ok - ip link set $1 down"
+		ip link set "$1" down || not_ok "ip link set $1 down"
 		sleep "$2"
-		ip link set "$1" up || echo "not ok - ip link set $1 up"
+		ip link set "$1" up || not_ok "ip link set $1 up"
 	} &
 	fault_pid=$!
 }
@@ -239,9 +239,9 @@ fault_port()
 	fault_t0=$(now_s)
 	faults=$((faults + 1))
 	{
-		port_off "$1" || echo "not ok - remove port $1"
+		port_off "$1" || not_ok "remove port $1"
 		sleep "$2"
-		port_on "$1" || echo "not ok - restore port $1"
+		port_on "$1" || not_ok "restore port $1"
 	} &
 	fault_pid=$!
 }
