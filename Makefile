@@ -43,8 +43,9 @@ RIG_SCRIPTS := scripts/lib.sh scripts/setup scripts/build-module scripts/vm \
 	tests/rig/selftest tests/rig/broken.sh .ci/run scripts/bench \
 	scripts/bench-guest scripts/profile tests/lib/pmem.sh \
 	scripts/debug-kernel tests/debug/run tests/debug/lib.sh \
-	tests/debug/kunit.sh tests/debug/inject-unpin tests/debug/inject-lockorder \
-	$(wildcard tests/debug/cases/*.sh) tests/kunit/build \
+	tests/lib/tap.sh tests/lib/rawtool.sh tests/debug/kunit.sh tests/debug/inject-unpin tests/debug/inject-lockorder \
+	$(wildcard tests/debug/cases/*.sh) $(wildcard tests/cases/*.sh) \
+	tests/lib/guest.sh tests/kunit/build \
 	probes/run tests/probe-check \
 	scripts/soak $(wildcard tests/soak/*.sh) scripts/deb \
 	tests/system/run tests/system/image tests/system/guest \

@@ -9,7 +9,7 @@
 # modprobe with an out-of-range parameter fails and leaves nothing loaded
 for v in 0 65537 -1; do
 	if modprobe raw max_raw_minors=$v 2>/dev/null; then
-		notok "modprobe raw max_raw_minors=$v is refused"
+		not_ok "modprobe raw max_raw_minors=$v is refused"
 		rmmod raw
 	else
 		check "max_raw_minors=$v: module not loaded" \

@@ -18,7 +18,7 @@ if mkswap "$dev" >/dev/null && swapon "$dev"; then
 	t_prog open --held "$dev"
 	check "swapoff $dev" swapoff "$dev"
 else
-	notok "swapon $dev"
+	not_ok "swapon $dev"
 fi
 
 # so does a device-mapper target
@@ -26,7 +26,7 @@ if modprobe dm-mod && dmsetup create rawtest --table "0 $(blockdev --getsz "$dev
 	t_prog open --held "$dev4k"
 	check "dmsetup remove" dmsetup remove rawtest
 else
-	notok "dmsetup create a linear target on $dev4k"
+	not_ok "dmsetup create a linear target on $dev4k"
 fi
 
 # and a mounted file system, where the guest has one

@@ -28,7 +28,7 @@ if modprobe dm-mod && dmsetup create rawnw --table \
 	raw_unload
 	check "dmsetup remove" dmsetup remove rawnw
 else
-	notok "dmsetup create a linear target on $dev"
+	not_ok "dmsetup create a linear target on $dev"
 fi
 
 t_end

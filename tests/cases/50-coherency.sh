@@ -5,13 +5,9 @@
 # shellcheck source=tests/lib/guest.sh
 . "$(dirname "$0")/../lib/guest.sh"
 
-raw_load
-dev=$(nullb_create a 16) || t_fatal "create null_blk a"
-t_prog coherency "$dev"
-dev4k=$(nullb_create b 16 blocksize=4096) || t_fatal "create null_blk b"
-t_prog coherency "$dev4k"
-brd_load 16
-t_prog coherency /dev/ram0
-t_disk /dev/vda && t_prog coherency /dev/vda
+t_disks 16 -- /dev/vda
+for disk in $T_DISKS; do
+	t_prog coherency "$disk"
+done
 
 t_end

@@ -10,21 +10,21 @@
 # raw is loaded first with its default max_raw_minors, null_blk with one
 # device, and raw must unload afterwards (no binding left behind).
 
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/lib/tap.sh"
 res=/sys/kernel/debug/kunit
-failed=0
 if ! modprobe null_blk nr_devices=1 || ! modprobe raw; then
-	echo "not ok - modprobe null_blk and raw"
+	not_ok "modprobe null_blk and raw"
 	exit 1
 fi
 # The disk by number: KUnit's threads may not see this /dev.
 if ! modprobe raw_kunit disk="$(cat /sys/block/nullb0/dev)"; then
-	echo "not ok - modprobe raw_kunit"
+	not_ok "modprobe raw_kunit"
 	exit 1
 fi
 for suite in raw_pin raw_abi raw_bind; do
 	if [ ! -f $res/$suite/results ]; then
-		echo "not ok - kunit suite $suite ran (no $res/$suite/results)"
-		failed=1
+		not_ok "kunit suite $suite ran (no $res/$suite/results)"
 		continue
 	fi
 	sed 's/^/# /' $res/$suite/results
@@ -33,17 +33,12 @@ for suite in raw_pin raw_abi raw_bind; do
 		sed -E "s/^ok [0-9]+ /ok - kunit $suite: /; s/^not ok [0-9]+ /not ok - kunit $suite: /")
 	[ -z "$lines" ] || echo "$lines"
 	n=$(echo "$lines" | grep -c 'ok - ')
-	! echo "$lines" | grep -q '^not ok' || failed=1
+	n_bad=$(echo "$lines" | grep -c '^not ok') || n_bad=0
+	tap_failed=$((tap_failed + n_bad))
 	if [ "$n" -eq 0 ]; then
-		echo "not ok - kunit suite $suite reported no test"
-		failed=1
+		not_ok "kunit suite $suite reported no test"
 	fi
 done
-rmmod raw_kunit || { echo "not ok - rmmod raw_kunit"; failed=1; }
-if rmmod raw; then
-	echo "ok - raw unloads after the KUnit tests (nothing left bound)"
-else
-	echo "not ok - raw unloads after the KUnit tests (nothing left bound)"
-	failed=1
-fi
-exit $failed
+rmmod raw_kunit || not_ok "rmmod raw_kunit"
+check "raw unloads after the KUnit tests (nothing left bound)" rmmod raw
+tap_status

@@ -26,7 +26,7 @@ d_attr()
 
 # d_fio RAWDEV ENGINE RW SIZE [fio options...]: I/O through RAWDEV that
 # may fail; fio goes on past errors. Fails only if fio had to be killed
-# (a hang): the case's notok says what. The output is in $D_LOG.
+# (a hang): the case's not_ok says what. The output is in $D_LOG.
 d_fio()
 {
 	d_dev=$1 d_eng=$2 d_rw=$3 d_size=$4
@@ -38,6 +38,39 @@ d_fio()
 	d_rc=$?
 	[ "$d_rc" -ne 137 ] || return 1
 	return 0
+}
+
+# d_bind_nullb NAME: load raw, make a 64 MiB null_blk NAME and bind raw1
+# to it; its /dev path in $D_DEV.  Fatal for the case on failure.
+d_bind_nullb()
+{
+	raw_load
+	D_DEV=$(nullb_create "$1" 64) || t_fatal "create null_blk $1"
+	rawbind bind 1 "$D_DEV" || t_fatal "bind raw1 to $D_DEV"
+}
+
+# d_engines LABEL RAWDEV RW SIZE [fio options...]: d_fio with psync,
+# libaio and io_uring in turn; ok when it ends, not ok when it hung.
+d_engines()
+{
+	d_label=$1 d_rdev=$2 d_rrw=$3 d_rsize=$4
+	shift 4
+	for d_e in psync libaio io_uring; do
+		if d_fio "$d_rdev" "$d_e" "$d_rrw" "$d_rsize" "$@"; then
+			ok "$d_label: $d_e $d_rrw ends ($(d_errors | head -n 1))"
+		else
+			not_ok "$d_label: $d_e $d_rrw hung (killed after 240 s)"
+		fi
+	done
+}
+
+# d_recovered WHAT PINS: the end of a fault case: the pins are back to
+# PINS, and raw1 reads back what it writes once injection has stopped.
+d_recovered()
+{
+	check "pins balanced after $1" d_pins_back "$2"
+	check "raw1 reads back what it writes once injection stops" \
+		d_verify /dev/raw/raw1 8M
 }
 
 # d_errors: the error lines of the last d_fio run, for a note.

@@ -11,28 +11,19 @@
 # sets) unbinds every raw minor, removes every null_blk in configfs and
 # unloads raw, null_blk and brd again, so the next case starts clean. The
 # rig's virtio and NVMe disks stay attached for the whole run. A case
-# prints "ok - ..." / "not ok - ..." / "# ..." lines and exits non-zero if
-# anything failed.
+# prints "ok - ..." / "not ok - ..." / "# ..." lines (tests/lib/tap.sh)
+# and exits non-zero if anything failed.
 
 T_TESTS=$(cd "$(dirname "$0")/.." && pwd)
 T_BIN=$T_TESTS/bin
 PATH=$T_BIN:$PATH
 T_NULLB=/sys/kernel/config/nullb
-t_failed=0
+# ok, not_ok, note, check DESC CMD..., result GOOD DESC
+# shellcheck source=tests/lib/tap.sh
+. "$T_TESTS/lib/tap.sh"
 
-ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; t_failed=1; }
-note() { echo "# $*"; }
 # t_fatal MSG: report and end the case (the EXIT trap cleans up).
-t_fatal() { notok "$*"; exit 1; }
-
-# check DESC CMD...: ok if CMD succeeds.
-check()
-{
-	t_desc=$1
-	shift
-	if "$@"; then ok "$t_desc"; else notok "$t_desc"; fi
-}
+t_fatal() { not_ok "$*"; exit 1; }
 
 # check_rc DESC RC CMD...: ok if CMD exits with status RC (rawbind exits
 # with the errno of a failed ioctl: 22 EINVAL, 16 EBUSY, 6 ENXIO).
@@ -45,7 +36,7 @@ check_rc()
 	if [ "$t_rc" -eq "$t_want" ]; then
 		ok "$t_desc"
 	else
-		notok "$t_desc (exit $t_rc, expected $t_want)"
+		not_ok "$t_desc (exit $t_rc, expected $t_want)"
 	fi
 }
 
@@ -59,8 +50,9 @@ t_prog()
 	"$T_BIN/$t_name" "$@"
 	t_rc=$?
 	[ "$t_rc" -eq 0 ] && return 0
-	t_failed=1
-	[ "$t_rc" -eq 1 ] || notok "$t_name $* exited with status $t_rc"
+	# its not ok lines are its own: count the failure once here
+	tap_failed=$((tap_failed + 1))
+	[ "$t_rc" -eq 1 ] || not_ok "$t_name $* exited with status $t_rc"
 	return 1
 }
 
@@ -194,9 +186,36 @@ t_disk()
 	if [ "$t_sz" -ge $((64 << 20)) ]; then
 		ok "rig disk $1 present ($t_sz bytes)"
 	else
-		notok "rig disk $1 present and at least 64 MiB (size $t_sz)"
+		not_ok "rig disk $1 present and at least 64 MiB (size $t_sz)"
 		return 1
 	fi
+}
+
+# t_disks SIZE_MB [ATTR=VAL...] [-- RIG_DISK...]: load raw and make the
+# disks a case runs its program on, listed in $T_DISKS: a null_blk of
+# 512-byte blocks (nullb_a, with the ATTRs), one of 4096-byte blocks
+# (nullb_b), a brd RAM disk (/dev/ram0), SIZE_MB each, and each RIG_DISK
+# that t_disk finds present.  Fatal for the case if one cannot be made.
+t_disks()
+{
+	t_mb=$1
+	shift
+	t_attrs=''
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		t_attrs="$t_attrs $1"
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	raw_load
+	# shellcheck disable=SC2086 # the ATTRs are words
+	T_DISKS=$(nullb_create a "$t_mb" $t_attrs) || t_fatal "create null_blk a"
+	T_DISKS="$T_DISKS $(nullb_create b "$t_mb" blocksize=4096)" ||
+		t_fatal "create null_blk b"
+	brd_load "$t_mb"
+	T_DISKS="$T_DISKS /dev/ram0"
+	for t_rig in "$@"; do
+		! t_disk "$t_rig" || T_DISKS="$T_DISKS $t_rig"
+	done
 }
 
 # Undo what the case set up; then report the end state.
@@ -220,9 +239,10 @@ t_end()
 	trap - EXIT
 	t_cleanup
 	if [ -d /sys/module/raw ]; then
-		notok "raw unloads at the end of the case (refcnt $(raw_refcnt))"
+		not_ok "raw unloads at the end of the case (refcnt $(raw_refcnt))"
 	fi
-	exit $t_failed
+	tap_status
+	exit
 }
 
 trap 't_cleanup' EXIT

@@ -442,28 +442,25 @@ unsigned long long t_sysfs_u64(const char *path)
 	return v;
 }
 
-void t_pread_all(int fd, void *buf, size_t len, off_t off)
+/* Fatal unless a pread or pwrite of @len returned @n == @len. */
+static void t_all_or_fatal(const char *call, ssize_t n, size_t len, off_t off)
 {
-	ssize_t n = pread(fd, buf, len, off);
-
 	if (n != (ssize_t)len) {
 		if (n >= 0)
 			errno = 0;
-		t_fatal("pread %zu at %lld returned %zd", len,
+		t_fatal("%s %zu at %lld returned %zd", call, len,
 			(long long)off, n);
 	}
 }
 
+void t_pread_all(int fd, void *buf, size_t len, off_t off)
+{
+	t_all_or_fatal("pread", pread(fd, buf, len, off), len, off);
+}
+
 void t_pwrite_all(int fd, const void *buf, size_t len, off_t off)
 {
-	ssize_t n = pwrite(fd, buf, len, off);
-
-	if (n != (ssize_t)len) {
-		if (n >= 0)
-			errno = 0;
-		t_fatal("pwrite %zu at %lld returned %zd", len,
-			(long long)off, n);
-	}
+	t_all_or_fatal("pwrite", pwrite(fd, buf, len, off), len, off);
 }
 
 unsigned long long t_num(const char *s)

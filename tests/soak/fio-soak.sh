@@ -88,7 +88,7 @@ while [ "$(date +%s)" -lt $end ]; do
 		echo "# figure: bytes_verified $bytes"
 		total=$((total + bytes))
 	else
-		notok "fio run $runs: exit $rc, $lines of $jobs jobs reported, $errs failed or idle, $wrote of $want bytes written"
+		not_ok "fio run $runs: exit $rc, $lines of $jobs jobs reported, $errs failed or idle, $wrote of $want bytes written"
 		grep -v '^3;' $log | head -n 20 | sed 's/^/# /'
 		awk -F';' '/^3;/ { print "# " $3 ": error " $5 ", KiB written " $47 ", read " $6 }' $log
 		bad=$((bad + 1))

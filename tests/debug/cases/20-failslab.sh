@@ -60,16 +60,10 @@ for attr in failslab fail_page_alloc; do
 		i=$((i + 1))
 		[ $i -lt 200 ] || t_fatal "$attr: no bind of raw1 in 200 tries"
 	done
-	for eng in psync libaio io_uring; do
-		if d_fio /dev/raw/raw1 $eng randrw 8M; then
-			ok "$attr: $eng randrw ends (exit $d_rc)"
-		else
-			notok "$attr: $eng randrw hung (killed after 240 s)"
-		fi
-	done
+	d_engines "$attr" /dev/raw/raw1 randrw 8M
 	d_disarm
 	note "$attr: $(($(d_injected) - n0)) failures injected"
-	rawbind unbind 1 || notok "$attr: unbind raw1"
+	rawbind unbind 1 || not_ok "$attr: unbind raw1"
 done
 for i in $(seq 1 20); do
 	rawbind unbind "$i" 2>/dev/null

@@ -14,13 +14,11 @@
 
 km=$D_DBG/kmemleak
 [ -e $km ] || t_fatal "no $km (not the debug kernel, or kmemleak=off)"
-raw_load
-dev=$(nullb_create leak 64) || t_fatal "create null_blk leak"
-rawbind bind 1 "$dev" || t_fatal "bind raw1 to $dev"
+d_bind_nullb leak
 for eng in psync libaio io_uring; do
-	d_fio /dev/raw/raw1 $eng randrw 4M || notok "$eng randrw hung"
+	d_fio /dev/raw/raw1 $eng randrw 4M || not_ok "$eng randrw hung"
 done
-rawbind unbind 1 || notok "unbind raw1"
+rawbind unbind 1 || not_ok "unbind raw1"
 
 # An object must be older than 5 s and unreferenced in two scans.
 sleep 6
@@ -38,6 +36,6 @@ fi
 if [ "$mine" -eq 0 ]; then
 	ok "kmemleak: no leak allocated through raw"
 else
-	notok "kmemleak: $mine leaks allocated through raw"
+	not_ok "kmemleak: $mine leaks allocated through raw"
 fi
 t_end

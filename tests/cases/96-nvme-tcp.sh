@@ -47,7 +47,7 @@ cfg=/sys/kernel/config/nvmet
 sub=$cfg/subsystems/$nqn
 addr_a=10.99.1.1 addr_b=10.99.2.1
 linkdown=15 portdown=8
-log=/tmp/99t-fio.log
+log=/tmp/nvme-tcp-fio.log
 bytes=0 faults=0 ns_pid=''
 
 # tgt CMD...: run CMD in the target's network namespace.
@@ -207,17 +207,17 @@ fio_end()
 	if [ $f_rc -eq 0 ]; then
 		ok "$1: fio ends with status 0"
 	else
-		notok "$1: fio ends with status 0 (status $f_rc)"
+		not_ok "$1: fio ends with status 0 (status $f_rc)"
 		sed -n '1,10p' $log | sed 's/^/# /'
 	fi
 	# terse v3: field 3 the job's name, 5 its error, 47 KiB written
-	awk -F';' '/^3;/ { print $3, $5, $47 }' $log >/tmp/99t-jobs
+	awk -F';' '/^3;/ { print $3, $5, $47 }' $log >/tmp/nvme-tcp-jobs
 	while read -r job err kb; do
 		check "$1: $job: no error, wrote and checked $kb KiB" \
 			test "$err" = 0 -a "${kb:-0}" -gt 0
 		bytes=$((bytes + ${kb:-0} * 1024))
-	done </tmp/99t-jobs
-	check "$1: fio reported $2 jobs" test "$(wc -l </tmp/99t-jobs)" = "$2"
+	done </tmp/nvme-tcp-jobs
+	check "$1: fio reported $2 jobs" test "$(wc -l </tmp/nvme-tcp-jobs)" = "$2"
 }
 
 # fio_fails DESC ERRNO: fio ends within 60 s of the fault with its I/O
@@ -243,9 +243,9 @@ fault_link()
 	fault_t0=$(now_s)
 	faults=$((faults + 1))
 	{
-		ip link set "$1" down || echo "not ok - ip link set $1 down"
+		ip link set "$1" down || not_ok "ip link set $1 down"
 		sleep "$2"
-		ip link set "$1" up || echo "not ok - ip link set $1 up"
+		ip link set "$1" up || not_ok "ip link set $1 up"
 	} &
 	fault_pid=$!
 }
@@ -256,9 +256,9 @@ fault_port()
 	fault_t0=$(now_s)
 	faults=$((faults + 1))
 	{
-		port_off "$1" || echo "not ok - remove port $1"
+		port_off "$1" || not_ok "remove port $1"
 		sleep "$2"
-		port_on "$1" || echo "not ok - restore port $1"
+		port_on "$1" || not_ok "restore port $1"
 	} &
 	fault_pid=$!
 }
@@ -299,7 +299,7 @@ bind_head()
 # --- set-up
 for m in nvme_tcp nvmet_tcp veth; do
 	if ! modprobe $m; then
-		ok "99t-nvme-tcp # SKIP $(uname -r) has no $m"
+		ok "96-nvme-tcp # SKIP $(uname -r) has no $m"
 		t_end
 	fi
 done
@@ -356,8 +356,8 @@ check "port removed: $ca left live ($seen)" test -n "$seen"
 check "port removed: $ca live again within 30 s" wait_state "$ca" live 30
 note "port removed: $ca live $(since_s "$fault_t0") s after the port went"
 fio_end "port removed $portdown s" 3
-rawbind unbind 1 || notok "unbind raw1"
-echo 1 >/sys/class/nvme/"$ca"/delete_controller || notok "delete $ca"
+rawbind unbind 1 || not_ok "unbind raw1"
+echo 1 >/sys/class/nvme/"$ca"/delete_controller || not_ok "delete $ca"
 
 # --- 3. ctrl_loss_tmo=0: the I/O fails
 for fault in link port; do
@@ -391,7 +391,7 @@ check "$ca and $cb are paths of $disk" \
 # Round-robin (the head's device is its subsystem), so that both paths
 # carry I/O when the fault comes.
 echo round-robin >"/sys/block/$h/device/iopolicy" ||
-	notok "iopolicy round-robin"
+	not_ok "iopolicy round-robin"
 fio_start $((linkdown + 8)) psync libaio uring
 fio_io
 fault_link rawv0 $linkdown

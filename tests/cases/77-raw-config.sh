@@ -1,56 +1,27 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# 81-raw-config: raw --config, the helper udev's 60-raw.rules and
+# 77-raw-config: raw --config, the helper udev's 60-raw.rules and
 # raw-bindings.service run, applied by hand: this busybox guest has no udevd
 # and no systemd, so the rules and the unit themselves are not exercised
 # here, only the command lines they run.  A stable name is played by a
 # hand-made /dev/disk/by-id link to brd's /dev/ram1.  Leaves nothing bound.
 
-RAW=${RAW:-/tests/bin/raw}
-failed=0
-out='' err='' rc=0
+T_LIB=$(cd "$(dirname "$0")/../lib" && pwd)
+# shellcheck source=tests/lib/tap.sh
+. "$T_LIB/tap.sh"
 dir=/tmp/raw81
 conf=$dir/bindings
-
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; failed=1; }
-
-run() {
-	out=$("$RAW" "$@" 2>"$dir/err")
-	rc=$?
-	err=$(cat "$dir/err")
-}
-
-# expect DESC STATUS STDOUT [STDERR-SUBSTRING]
-expect() {
-	case $err in
-	*"${4-}"*) good_err=1 ;;
-	*) good_err='' ;;
-	esac
-	if [ "$rc" = "$2" ] && [ "$out" = "$3" ] && [ -n "$good_err" ]; then
-		ok "$1"
-	else
-		not_ok "$1 # exit $rc (want $2), stdout '$out' (want '$3'), stderr '$err' (want '${4-}')"
-	fi
-}
-
-line() { printf '/dev/raw/raw%s:  bound to major %s, minor %s' "$1" "$2" "$3"; }
-devmajor() { echo $((0x$(stat -c %t "$1"))); }
-devminor() { echo $((0x$(stat -c %T "$1"))); }
+T_ERR=$dir/err
+# shellcheck source=tests/lib/rawtool.sh
+. "$T_LIB/rawtool.sh"
 
 mkdir -p "$dir"
 if [ ! -d /sys/module/raw ]; then
 	loaded_here=1
 	modprobe raw || { not_ok "modprobe raw"; exit 1; }
 fi
-[ -b /dev/ram1 ] || modprobe brd rd_nr=2 rd_size=8192
-if [ ! -b /dev/ram0 ] || [ ! -b /dev/ram1 ]; then
-	not_ok "brd gives /dev/ram0 and /dev/ram1"
-	exit 1
-fi
-r0maj=$(devmajor /dev/ram0) r0min=$(devminor /dev/ram0)
-r1maj=$(devmajor /dev/ram1) r1min=$(devminor /dev/ram1)
+rt_ram_disks
 mkdir -p /dev/disk/by-id
 ln -sf ../../ram1 /dev/disk/by-id/raw81-stable-disk
 
@@ -153,4 +124,4 @@ rm -rf "$dir"
 if [ -n "${loaded_here-}" ]; then
 	rmmod raw || not_ok "rmmod raw"
 fi
-exit $failed
+tap_status

@@ -13,7 +13,7 @@ raw_load
 dev=$(nullb_create a 128) || t_fatal "create null_blk a"
 echo 4 >/proc/sys/vm/nr_hugepages 2>/dev/null
 note "hugetlb pages: $(t_cat /proc/sys/vm/nr_hugepages)"
-pfn= testdev=
+pfn='' testdev=''
 for d in /sys/bus/pci/devices/*; do
 	# NVMe controllers: class 0x010802
 	[ "$(t_cat "$d/class")" = 0x010802 ] && pfn="$pfn $d/resource0"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sem - I/O semantics of rawN: alignment of offset, length, buffer and
+ * semantics - I/O semantics of rawN: alignment of offset, length, buffer and
  * iovec segments (EINVAL), the end of the device (0, short, ENOSPC),
  * zero-length requests, O_DSYNC/O_SYNC, fsync/fdatasync and lseek.
  *
@@ -224,6 +224,16 @@ static void test_lseek(int fd)
 	free(buf);
 }
 
+/* @n, from a call of @len bytes over a valid page then a PROT_NONE one */
+static void check_efault_or_short(ssize_t n, size_t len, const char *dir)
+{
+	t_ok((n == -1 && errno == EFAULT) ||
+	     (n > 0 && n < (ssize_t)len && n % lbs == 0),
+	     "%s a valid then a PROT_NONE page: EFAULT or short "
+	     "(got %zd%s%s)", dir, n, n < 0 ? ", " : "",
+	     n < 0 ? strerror(errno) : "");
+}
+
 /*
  * Buffers the kernel may not fill or read give EFAULT (the runner checks
  * afterwards that no page stays pinned).
@@ -232,7 +242,6 @@ static void test_bad_buffers(int fd)
 {
 	const size_t pg = 4096;
 	unsigned char *m = t_map(4 * pg);
-	ssize_t n;
 
 	/* pages: 0 read-only, 1 PROT_NONE, 2 writable, 3 PROT_NONE */
 	if (mprotect(m, pg, PROT_READ) || mprotect(m + pg, pg, PROT_NONE) ||
@@ -246,18 +255,10 @@ static void test_bad_buffers(int fd)
 		"read into unmapped memory");
 
 	/* a valid page followed by a PROT_NONE one: EFAULT or short */
-	n = pread(fd, m + 2 * pg, 2 * pg, 0);
-	t_ok((n == -1 && errno == EFAULT) ||
-	     (n > 0 && n < (ssize_t)(2 * pg) && n % lbs == 0),
-	     "read into a valid then a PROT_NONE page: EFAULT or short "
-	     "(got %zd%s%s)", n, n < 0 ? ", " : "",
-	     n < 0 ? strerror(errno) : "");
-	n = pwrite(fd, m + 2 * pg, 2 * pg, 0);
-	t_ok((n == -1 && errno == EFAULT) ||
-	     (n > 0 && n < (ssize_t)(2 * pg) && n % lbs == 0),
-	     "write from a valid then a PROT_NONE page: EFAULT or short "
-	     "(got %zd%s%s)", n, n < 0 ? ", " : "",
-	     n < 0 ? strerror(errno) : "");
+	check_efault_or_short(pread(fd, m + 2 * pg, 2 * pg, 0), 2 * pg,
+			      "read into");
+	check_efault_or_short(pwrite(fd, m + 2 * pg, 2 * pg, 0), 2 * pg,
+			      "write from");
 	t_ret(pread(fd, m + 2 * pg, pg, 0), pg, "read into the valid page");
 	t_unmap(m, 4 * pg);
 }

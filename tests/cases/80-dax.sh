@@ -3,7 +3,7 @@
 #
 # rawN on persistent memory, through the DAX path (Documentation/dax.rst):
 # the rig's legacy pmem (memmap=, nd_e820) and its emulated NVDIMM (nfit,
-# switched to fsdax mode). On each: tests/sem.c's I/O semantics, tests/dax.c
+# switched to fsdax mode). On each: tests/semantics.c's I/O semantics, tests/dax.c
 # (sysfs switches, no page pinned, data against O_DIRECT, every errno rule
 # against the bio path, bad blocks), fio verify with each engine, fork
 # safety (tests/fork_io.c); on the legacy one also tests/io.c's round trips
@@ -31,7 +31,7 @@ fio_verify()
 		"$@" >"$log" 2>&1; then
 		ok "fio verify $f_eng $* on $f_dev"
 	else
-		notok "fio verify $f_eng $* on $f_dev (fio exit $?)"
+		not_ok "fio verify $f_eng $* on $f_dev (fio exit $?)"
 		grep -v '^3;' "$log" | head -n 15 | sed 's/^/# /'
 	fi
 }
@@ -41,7 +41,7 @@ on_pmem()
 {
 	note "$1: $(cat "/sys/block/${1#/dev/}/size") sectors," \
 		"queue/dax $(cat "/sys/block/${1#/dev/}/queue/dax")"
-	t_prog sem "$1"
+	t_prog semantics "$1"
 	[ "${2:-}" != io ] || t_prog io "$1"
 	t_prog dax "$1" "/sys/block/${1#/dev/}/badblocks"
 	rawbind bind 1 "$1" || t_fatal "bind raw1 to $1"
@@ -53,7 +53,7 @@ on_pmem()
 	fio_verify /dev/raw/raw1 psync --bs=1M --rw=write
 	check "fio on the DAX path pinned no page" \
 		[ "$(t_cat /sys/class/raw/raw1/pages_pinned)" = "$pinned" ]
-	rawbind unbind 1 || notok "unbind raw1"
+	rawbind unbind 1 || not_ok "unbind raw1"
 	t_prog fork_io --seconds 3 "$1"
 }
 
@@ -78,14 +78,14 @@ remove_under_io()
 	r_path=$(t_cat /sys/class/raw/raw2/io_path)
 	check "dax=$2: io_path is $3 under fio ($r_path)" [ "$r_path" = "$3" ]
 	echo "$r_nd" >/sys/bus/nd/drivers/nd_pmem/unbind ||
-		notok "dax=$2: unbind $r_nd from nd_pmem"
+		not_ok "dax=$2: unbind $r_nd from nd_pmem"
 	r_i=0
 	while kill -0 $r_pid 2>/dev/null && [ $r_i -lt 300 ]; do
 		sleep 0.1
 		r_i=$((r_i + 1))
 	done
 	if kill -0 $r_pid 2>/dev/null; then
-		notok "dax=$2: fio ends once $1 is removed"
+		not_ok "dax=$2: fio ends once $1 is removed"
 		kill -9 $r_pid
 		wait $r_pid
 	else
@@ -96,14 +96,14 @@ remove_under_io()
 	fi
 	check "dax=$2: raw2 unbinds after the removal" rawbind unbind 2
 	echo "$r_nd" >/sys/bus/nd/drivers/nd_pmem/bind ||
-		notok "dax=$2: bind $r_nd to nd_pmem again"
+		not_ok "dax=$2: bind $r_nd to nd_pmem again"
 	echo 1 >/sys/module/raw/parameters/dax
 }
 
 raw_load
 if ! grep -q '/nd_pmem\.ko' "/lib/modules/$(uname -r)/modules.dep"; then
 	# The debug tier's kernel has no persistent memory drivers.
-	ok "85-dax # SKIP $(uname -r) has no nd_pmem: no DAX device to test"
+	ok "80-dax # SKIP $(uname -r) has no nd_pmem: no DAX device to test"
 	t_end
 fi
 pmem_load || t_fatal "load nd_e820, nfit, nd_pmem"
@@ -115,6 +115,6 @@ on_pmem "$nvdimm"
 remove_under_io "$legacy" 1 dax
 legacy=$(pmem_legacy) || t_fatal "legacy pmem back"
 remove_under_io "$legacy" 0 bio
-pmem_legacy >/dev/null || notok "legacy pmem back"
+pmem_legacy >/dev/null || not_ok "legacy pmem back"
 
 t_end

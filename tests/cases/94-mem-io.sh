@@ -23,8 +23,8 @@ secs=15
 grep -qw RAW_LONG=1 /proc/cmdline && secs=120
 cg=/sys/fs/cgroup
 io=$cg/raw-io
-stop=/tmp/99m.stop
-log=/tmp/99m.log
+stop=/tmp/mem-io.stop
+log=/tmp/mem-io.log
 
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 # sum of the /proc/vmstat counters whose names start with $1
@@ -61,7 +61,7 @@ trap mem_cleanup EXIT
 
 if ! grep -qw cgroup2 /proc/filesystems; then
 	# The debug tier's kernel has no cgroups.
-	ok "99m-memory # SKIP $(uname -r) has no cgroup2: no memory limit to set"
+	ok "94-mem-io # SKIP $(uname -r) has no cgroup2: no memory limit to set"
 	t_end
 fi
 grep -q "^[^ ]* $cg cgroup2 " /proc/mounts ||
@@ -82,7 +82,7 @@ file0=$(cgkey file $io/memory.stat) cached0=$(meminfo Cached)
 in_cg $io mem_io -s 4 -j 2 /dev/nvme0n1 >$log 2>&1
 rc=$?
 cat $log
-[ $rc -eq 0 ] || notok "mem_io alone in $io exited with status $rc"
+[ $rc -eq 0 ] || not_ok "mem_io alone in $io exited with status $rc"
 moved=$(sed -n 's/^# figure: bytes_verified //p' $log)
 dfile=$(($(cgkey file $io/memory.stat) - file0))
 dcached=$(($(meminfo Cached) - cached0))
@@ -105,22 +105,22 @@ dlines=$(dmesg | wc -l)
 in_cg $io sh -c "$(reader "$c1")" &
 sh -c "$(reader "$c2")" &
 (echo 1000 >/proc/self/oom_score_adj && exec mem_hog -s $((secs + 2)) $hog) \
-	>/tmp/99m.hog 2>&1 &
+	>/tmp/mem-io.hog 2>&1 &
 hogpid=$!
 # full pressure from when the hog holds its memory
 for _ in $(seq 120); do
-	grep -q '^# mem_hog: filled' /tmp/99m.hog && break
+	grep -q '^# mem_hog: filled' /tmp/mem-io.hog && break
 	kill -0 $hogpid 2>/dev/null || break
 	sleep 1
 done
-grep -q '^# mem_hog: filled' /tmp/99m.hog || notok "mem_hog filled its memory"
+grep -q '^# mem_hog: filled' /tmp/mem-io.hog || not_ok "mem_hog filled its memory"
 in_cg $io mem_io -s $secs -j 3 /dev/nvme0n1 >$log 2>&1
 rc=$?
 cat $log
-[ $rc -eq 0 ] || notok "mem_io under pressure exited with status $rc"
+[ $rc -eq 0 ] || not_ok "mem_io under pressure exited with status $rc"
 wait $hogpid
 hogrc=$?
-cat /tmp/99m.hog
+cat /tmp/mem-io.hog
 touch $stop
 wait
 

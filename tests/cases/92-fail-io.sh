@@ -29,9 +29,9 @@ hung_old=$(t_cat $hung)
 [ -z "$hung_old" ] || echo 10 >$hung
 
 mib=8
-ready=/tmp/99-removal.ready
-fa_log=/tmp/99-removal.fail_io.log
-fio_log=/tmp/99-removal.fio.log
+ready=/tmp/92-fail-io.ready
+fa_log=/tmp/92-fail-io.fail_io.log
+fio_log=/tmp/92-fail-io.fio.log
 faults=0 scenarios=0
 
 # load_start RAWDEV ENGINE: fail_io, and fio with ENGINE, on RAWDEV in the
@@ -51,7 +51,7 @@ load_start()
 	until [ -e $ready ]; do
 		l_i=$((l_i + 1))
 		if [ $l_i -gt 600 ] || ! kill -0 $l_fa 2>/dev/null; then
-			notok "fail_io on $1 got ready"
+			not_ok "fail_io on $1 got ready"
 			break
 		fi
 		sleep 0.1
@@ -71,8 +71,8 @@ load_end()
 	sed -n 's/^\(\(not \)\{0,1\}ok - \)/\1'"$1"': /p; /^#/p' $fa_log
 	case $l_rc in
 	0) ok "$1: fail_io exits" ;;
-	1) t_failed=1 ;;
-	*) notok "$1: fail_io exits (status $l_rc)" ;;
+	1) tap_failed=$((tap_failed + 1)) ;;
+	*) not_ok "$1: fail_io exits (status $l_rc)" ;;
 	esac
 	t_wait_pid $l_fio 60
 	l_rc=$?
@@ -87,7 +87,7 @@ load_end()
 	elif [ $l_rc -eq 0 ] && [ -z "$l_err" ] && [ "${l_ms:-120000}" -lt 60000 ]; then
 		ok "$1: fio stops at the device's end ($l_ms ms of 120 s, no error)"
 	else
-		notok "$1: fio exits with an error (status $l_rc, ${l_err:-no error})"
+		not_ok "$1: fio exits with an error (status $l_rc, ${l_err:-no error})"
 		tail -n 5 $fio_log | sed 's/^/# /'
 	fi
 }
@@ -168,11 +168,11 @@ if modprobe scsi_debug dev_size_mb=64 && sd=$(sdebug_disk); then
 		t_prog fail_io check /dev/raw/raw3 $mib
 		rawbind unbind 3
 	else
-		notok "scsi_debug: a new host makes a disk"
+		not_ok "scsi_debug: a new host makes a disk"
 	fi
 	check "scsi_debug: the module unloads" rmmod scsi_debug
 else
-	notok "modprobe scsi_debug made a disk"
+	not_ok "modprobe scsi_debug made a disk"
 fi
 
 echo "# figure: faults_injected $faults"

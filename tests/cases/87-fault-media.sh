@@ -37,12 +37,12 @@ if modprobe scsi_debug opts=2 medium_error_start=$bad \
 		echo 2 >"/sys/block/${sd#/dev/}/queue/nomerges"
 		t_prog fault_media "$sd" $bad $nbad
 	else
-		notok "scsi_debug made a disk"
+		not_ok "scsi_debug made a disk"
 	fi
 	raw_unload
-	rmmod scsi_debug || notok "rmmod scsi_debug"
+	rmmod scsi_debug || not_ok "rmmod scsi_debug"
 else
-	notok "modprobe scsi_debug"
+	not_ok "modprobe scsi_debug"
 fi
 
 t_end

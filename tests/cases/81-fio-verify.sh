@@ -62,7 +62,7 @@ fio_verify()
 	if [ $f_rc -eq 0 ] && [ "$f_idle" -eq 0 ]; then
 		ok "$f_desc"
 	else
-		notok "$f_desc (fio exit $f_rc, $f_idle jobs failed or wrote nothing)"
+		not_ok "$f_desc (fio exit $f_rc, $f_idle jobs failed or wrote nothing)"
 		grep -v '^3;' "$log" | head -n 15 | sed 's/^/# /'
 	fi
 }
@@ -99,7 +99,7 @@ run_backing()
 	r_r=$(t_cat "/sys/class/raw/raw$r_minor/read_bytes")
 	check "fio's I/O went through raw$r_minor ($r_w bytes written, $r_r read)" \
 		test "${r_w:-0}" -gt 0 -a "${r_r:-0}" -gt 0
-	rawbind unbind "$r_minor" || notok "unbind raw$r_minor"
+	rawbind unbind "$r_minor" || not_ok "unbind raw$r_minor"
 }
 
 raw_load

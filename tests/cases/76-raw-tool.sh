@@ -1,57 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# 80-raw-tool: raw(8) against the real module.  Binding by numbers and by
+# 76-raw-tool: raw(8) against the real module.  Binding by numbers and by
 # device node, -q, -qa up to max_raw_minors, unbinding, the exact output
 # line, the exit statuses (1 usage, 3 access, 4 ioctl) and the messages for
 # EINVAL, EBUSY, EPERM, EACCES, ENOTTY and a missing module; the fallback to
 # /dev/rawctl.  Uses brd's /dev/ram0 and /dev/ram1 (loads brd if needed) and
 # leaves nothing bound.  Guest only (busybox sh).
 
-RAW=${RAW:-/tests/bin/raw}
-failed=0
-out='' err='' rc=0
-
-ok() { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; failed=1; }
-
-# run ARGS...: run raw, keeping stdout, stderr and the exit status.
-run() {
-	out=$("$RAW" "$@" 2>/tmp/raw80.err)
-	rc=$?
-	err=$(cat /tmp/raw80.err)
-}
-
-# as_nobody ARGS...: the same, as uid 65534.
-as_nobody() {
-	out=$(su -s /bin/sh nobody -c "$RAW $*" 2>/tmp/raw80.err)
-	rc=$?
-	err=$(cat /tmp/raw80.err)
-}
-
-# expect DESC STATUS STDOUT [STDERR-SUBSTRING]
-expect() {
-	case $err in
-	*"${4-}"*) good_err=1 ;;
-	*) good_err='' ;;
-	esac
-	if [ "$rc" = "$2" ] && [ "$out" = "$3" ] && [ -n "$good_err" ]; then
-		ok "$1"
-	else
-		not_ok "$1 # exit $rc (want $2), stdout '$out' (want '$3'), stderr '$err' (want '${4-}')"
-	fi
-}
-
-# check DESC COMMAND...: ok if COMMAND succeeds.
-check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-line() { printf '/dev/raw/raw%s:  bound to major %s, minor %s' "$1" "$2" "$3"; }
-devmajor() { echo $((0x$(stat -c %t "$1"))); }
-devminor() { echo $((0x$(stat -c %T "$1"))); }
+T_LIB=$(cd "$(dirname "$0")/../lib" && pwd)
+# shellcheck source=tests/lib/tap.sh
+. "$T_LIB/tap.sh"
+T_ERR=/tmp/raw80.err
+# shellcheck source=tests/lib/rawtool.sh
+. "$T_LIB/rawtool.sh"
 
 # --- no module: exit 3 with a hint ------------------------------------------
 if [ ! -d /sys/module/raw ]; then
@@ -63,13 +25,7 @@ else
 	ok "-qa without the module # SKIP raw was already loaded"
 fi
 
-[ -b /dev/ram1 ] || modprobe brd rd_nr=2 rd_size=8192
-if [ ! -b /dev/ram0 ] || [ ! -b /dev/ram1 ]; then
-	not_ok "brd gives /dev/ram0 and /dev/ram1"
-	exit 1
-fi
-r0maj=$(devmajor /dev/ram0) r0min=$(devminor /dev/ram0)
-r1maj=$(devmajor /dev/ram1) r1min=$(devminor /dev/ram1)
+rt_ram_disks
 max=$(cat /sys/module/raw/parameters/max_raw_minors)
 last=$((max - 1))
 
@@ -207,4 +163,4 @@ if [ -n "${loaded_here-}" ]; then
 	rmmod raw || not_ok "rmmod raw"
 fi
 rm -f /tmp/raw80.err
-exit $failed
+tap_status

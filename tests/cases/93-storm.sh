@@ -32,12 +32,12 @@ check_rc "reloaded: raw1 binds" 0 rawbind bind 1 "$a"
 if fio --name=verify --filename=/dev/raw/raw1 --ioengine=psync --bs=64k \
 	--rw=randwrite --size=8M --direct=1 --iomem_align=4096 \
 	--verify=crc32c --verify_fatal=1 --do_verify=1 \
-	--output=/tmp/99-storm.fio.log; then
+	--output=/tmp/93-storm.fio.log; then
 	ok "reloaded: fio writes and verifies 8 MiB on raw1"
 	echo "# figure: bytes_verified $((8 << 20))"
 else
-	notok "reloaded: fio writes and verifies 8 MiB on raw1"
-	tail -n 5 /tmp/99-storm.fio.log | sed 's/^/# /'
+	not_ok "reloaded: fio writes and verifies 8 MiB on raw1"
+	tail -n 5 /tmp/93-storm.fio.log | sed 's/^/# /'
 fi
 check_rc "reloaded: raw1 unbinds" 0 rawbind unbind 1
 echo "# figure: cases_run 1"

@@ -23,7 +23,7 @@ check "null_blk slow has a poll queue (queue/io_poll)" \
 	test "$(t_cat /sys/block/nullb_slow/queue/io_poll)" = 1
 rawbind bind 1 "$slow" || t_fatal "bind raw1 to $slow"
 t_prog async_uring --poll "$delay_ms" /dev/raw/raw1 "$slow"
-rawbind unbind 1 || notok "unbind raw1"
+rawbind unbind 1 || not_ok "unbind raw1"
 nullb_remove slow
 
 if t_disk /dev/nvme0n1; then

@@ -40,7 +40,7 @@ teardown_on()
 		if unbind_wait "$d_minor"; then
 			ok "$d_mode on $d_dev: raw$d_minor unbinds afterwards"
 		else
-			notok "$d_mode on $d_dev: raw$d_minor unbinds afterwards"
+			not_ok "$d_mode on $d_dev: raw$d_minor unbinds afterwards"
 		fi
 	done
 }

@@ -23,7 +23,7 @@
 # shellcheck source=tests/lib/guest.sh
 . "$(dirname "$0")/../lib/guest.sh"
 
-log=/tmp/99n-fio.log
+log=/tmp/nvme-reset-fio.log
 ctrl=/sys/class/nvme/nvme0/reset_controller
 secs=20
 
@@ -66,18 +66,18 @@ if t_disk /dev/nvme0n1 && [ -w $ctrl ]; then
 	if [ $rc -eq 0 ]; then
 		ok "fio ends with status 0 across $n resets"
 	else
-		notok "fio ends with status 0 across $n resets (status $rc)"
+		not_ok "fio ends with status 0 across $n resets (status $rc)"
 		sed -n '1,20p' $log
 	fi
-	awk -F';' '/^3;/ { print $3, $5, $47 }' $log >/tmp/99n-jobs
+	awk -F';' '/^3;/ { print $3, $5, $47 }' $log >/tmp/nvme-reset-jobs
 	while read -r job err kb; do
 		check "$job: no error, wrote and checked $kb KiB" \
 			test "$err" = 0 -a "${kb:-0}" -gt 0
-	done </tmp/99n-jobs
-	check "fio reported five jobs" test "$(wc -l </tmp/99n-jobs)" = 5
+	done </tmp/nvme-reset-jobs
+	check "fio reported five jobs" test "$(wc -l </tmp/nvme-reset-jobs)" = 5
 	note "figure: faults_injected $n"
 	note "figure: bytes_verified $(awk '{ b += $3 * 1024 } END { print b }' \
-		/tmp/99n-jobs)"
-	rawbind unbind 1 || notok "unbind raw1"
+		/tmp/nvme-reset-jobs)"
+	rawbind unbind 1 || not_ok "unbind raw1"
 fi
 t_end

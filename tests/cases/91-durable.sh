@@ -25,7 +25,7 @@ for mode in dsync rwf fsync plain; do
 	if ! dmsetup create rawlw --table \
 		"0 $(blockdev --getsz "$data") log-writes $data $logdev" ||
 		! dmsetup mknodes rawlw; then
-		notok "$mode: dmsetup create log-writes"
+		not_ok "$mode: dmsetup create log-writes"
 		continue
 	fi
 	t_prog durable write /dev/mapper/rawlw "$boot" "$mode" 128 \
@@ -44,7 +44,7 @@ t_prog durable write "$data" 9 dsync 16 >/tmp/ck.acks || cat /tmp/ck.acks
 t_prog durable check "$data" /tmp/ck.acks
 echo "ACK 9 16 $((((9 * 97 + 16) % 512) * 4096)) 00000000" >/tmp/ck.forged
 if durable check "$data" /tmp/ck.forged >/tmp/ck.out; then
-	notok "check catches an ack of a write that never happened"
+	not_ok "check catches an ack of a write that never happened"
 else
 	ok "check catches an ack of a write that never happened: $(grep -m 1 '^# offset' /tmp/ck.out)"
 fi
@@ -52,7 +52,7 @@ off=$(awk '$1 == "ACK" { print $4; exit }' /tmp/ck.acks)
 dd if=/dev/zero of="$data" bs=512 seek=$((off / 512 + 3)) count=1 \
 	conv=notrunc,fsync 2>/dev/null
 if durable check "$data" /tmp/ck.acks >/tmp/ck.out; then
-	notok "check catches a torn record"
+	not_ok "check catches a torn record"
 else
 	ok "check catches a torn record: $(grep -m 1 '^# offset' /tmp/ck.out)"
 fi
