@@ -14,7 +14,7 @@
 # commands in flight and retries them, so every write must land and check
 # out. The runner checks that every pin came back and that dmesg has no
 # report. This is the path a benchmark guest took before it died of a
-# double fault (Documentation/performance.rst, the run of 5bcb1e5).
+# double fault (Documentation/performance-history.rst, the run of 5bcb1e5).
 # serialize_overlap: the 1 MiB jobs keep about their whole region in
 # flight (32 and 64 blocks at QD 32), and without it fio had two I/Os of
 # one block in flight at once: their verify failed on 6.1 in about half
